@@ -6,9 +6,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 WSGIApp = Callable[..., Any]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No per-request access log: the stand-ins keep their own request logs."""
+
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
 
 
 class BackgroundWSGIServer:
@@ -36,7 +43,13 @@ class BackgroundWSGIServer:
 
     def start(self) -> BackgroundWSGIServer:
         try:
-            self._server = make_server(self._host, self._requested_port, self._app, threaded=True)
+            self._server = make_server(
+                self._host,
+                self._requested_port,
+                self._app,
+                threaded=True,
+                request_handler=_QuietHandler,
+            )
         except SystemExit as exc:  # werkzeug exits the process on a taken port; we raise instead
             raise OSError(f"{self._host}:{self._requested_port} is already in use") from exc
         self._thread = threading.Thread(

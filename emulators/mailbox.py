@@ -1,0 +1,163 @@
+"""A local SMTP server that keeps what it receives, with the mailbox readable over HTTP.
+
+    python -m emulators.mailbox --smtp-port 2525 --http-port 8025
+
+`GET /messages` lists the messages as JSON (newest last), `DELETE /messages`
+empties the mailbox, `/` shows them as a page for a person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import html
+import json
+import os
+import signal
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from aiosmtpd.controller import Controller
+from werkzeug.wrappers import Request, Response
+
+from emulators._wsgi import BackgroundWSGIServer
+from emulators.firestore import free_port, port_in_use
+
+
+@dataclass
+class Message:
+    sender: str
+    recipients: list[str]
+    subject: str
+    text: str | None
+    html: str | None
+    headers: dict[str, str]
+    received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+
+def parse(sender: str, recipients: list[str], raw: bytes) -> Message:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    text_part = parsed.get_body(preferencelist=("plain",))
+    html_part = parsed.get_body(preferencelist=("html",))
+    return Message(
+        sender=sender,
+        recipients=list(recipients),
+        subject=str(parsed.get("Subject", "")),
+        text=text_part.get_content() if text_part else None,
+        html=html_part.get_content() if html_part else None,
+        headers={key: str(value) for key, value in parsed.items()},
+    )
+
+
+class Mailbox:
+    """Messages received so far; thread-safe, with a wait for tests."""
+
+    def __init__(self) -> None:
+        self._messages: list[Message] = []
+        self._changed = threading.Condition()
+
+    def add(self, message: Message) -> None:
+        with self._changed:
+            self._messages.append(message)
+            self._changed.notify_all()
+
+    def messages(self) -> list[Message]:
+        with self._changed:
+            return list(self._messages)
+
+    def clear(self) -> None:
+        with self._changed:
+            self._messages.clear()
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[Message]:
+        """Block until at least `count` messages arrived, or raise TimeoutError."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._messages) >= count, timeout):
+                raise TimeoutError(f"{len(self._messages)} of {count} messages after {timeout}s")
+            return list(self._messages)
+
+    # aiosmtpd handler hook
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
+        self.add(parse(envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def _page(messages: list[Message]) -> str:
+    rows = "".join(
+        f"<article><h2>{html.escape(m.subject)}</h2>"
+        f"<p><b>From</b> {html.escape(m.sender)} <b>To</b> {html.escape(', '.join(m.recipients))}"
+        f" <small>{html.escape(m.received_at)}</small></p>"
+        f"<pre>{html.escape(m.text or '')}</pre></article>"
+        for m in reversed(messages)
+    )
+    return (
+        "<!doctype html><meta charset=utf-8><title>Local mailbox</title>"
+        "<style>body{font-family:sans-serif;max-width:50rem;margin:2rem auto}"
+        "article{border-bottom:1px solid #ddd;padding:.5rem 0}pre{white-space:pre-wrap}</style>"
+        f"<h1>Local mailbox ({len(messages)})</h1>{rows or '<p>No messages yet.</p>'}"
+    )
+
+
+class MailSink:
+    """The SMTP server plus the HTTP view of its mailbox."""
+
+    def __init__(self, smtp_port: int = 0, http_port: int = 0) -> None:
+        self.mailbox = Mailbox()
+        self.smtp_port = smtp_port or free_port()
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.smtp_port)
+        self._http = BackgroundWSGIServer(self._wsgi, port=http_port)
+
+    @property
+    def http_url(self) -> str:
+        return self._http.url
+
+    def start(self) -> MailSink:
+        if port_in_use(self.smtp_port):
+            raise OSError(f"127.0.0.1:{self.smtp_port} is already in use")
+        self._controller.start()
+        self._http.start()
+        return self
+
+    def stop(self) -> None:
+        self._http.stop()
+        self._controller.stop()
+
+    def __enter__(self) -> MailSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wsgi(self, environ, start_response):
+        request = Request(environ)
+        if request.path == "/messages" and request.method == "GET":
+            body = json.dumps({"messages": [asdict(m) for m in self.mailbox.messages()]})
+            response = Response(body, content_type="application/json")
+        elif request.path == "/messages" and request.method == "DELETE":
+            self.mailbox.clear()
+            response = Response(status=204)
+        elif request.path == "/" and request.method == "GET":
+            response = Response(_page(self.mailbox.messages()), content_type="text/html")
+        else:
+            response = Response('{"error": "not found"}', 404, content_type="application/json")
+        return response(environ, start_response)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the local SMTP sink and its mailbox page.")
+    parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", 2525)))
+    parser.add_argument("--http-port", type=int, default=int(os.environ.get("MAILBOX_PORT", 8025)))
+    args = parser.parse_args(argv)
+    sink = MailSink(args.smtp_port, args.http_port).start()
+    print(f"SMTP sink on 127.0.0.1:{sink.smtp_port}, mailbox at {sink.http_url}", flush=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    stopping.wait()
+    sink.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""The `bookings` function: the platform backend mirrors its roster and bookings here."""
+
+from __future__ import annotations
+
+import flask
+import functions_framework
+
+from shared.config import get_config
+from shared.ids import check_id
+from shared.models import WorkerIn
+from shared.security import Principal
+from shared.store import Store
+from shared.web import Router, parse_body
+from shared.workers import put_worker, worker_view
+
+router = Router()
+
+
+@router.route("/workers/<worker_id>", methods=["PUT"])
+def put_worker_route(request: flask.Request, principal: Principal, worker_id: str):
+    principal.require_admin()
+    check_id(worker_id, "worker_id")
+    worker = parse_body(request, WorkerIn)
+    config = get_config()
+    record = put_worker(config, Store.for_config(config), principal.company_id, worker_id, worker)
+    return worker_view(worker_id, record)
+
+
+@functions_framework.http
+def bookings(request: flask.Request) -> flask.Response:
+    return router.dispatch(request)

@@ -1,0 +1,55 @@
+"""Errors the API answers with, in API.md's shape: {"error": {"code", "message", "field"?}}.
+
+Use cases raise these; the HTTP layer turns them into responses. Nothing else
+decides a status code.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    status = 500
+    code = "internal"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def to_body(self) -> dict:
+        error: dict = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            error["field"] = self.field
+        return {"error": error}
+
+
+class InvalidInput(ApiError):
+    status = 400
+    code = "invalid_input"
+
+
+class Unauthenticated(ApiError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
+class Unprocessable(ApiError):
+    status = 422
+    code = "unprocessable"
