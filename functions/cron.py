@@ -5,9 +5,21 @@ from __future__ import annotations
 import flask
 import functions_framework
 
+from shared.config import get_config
+from shared.errors import NotFound
+from shared.store import Store
+from shared.sweep import sweep
 from shared.web import Router
 
 router = Router()
+
+
+@router.route("/cron/<job>", methods=["POST"], auth="service")
+def run_job(request: flask.Request, job: str):
+    config = get_config()
+    if job == "sweep":
+        return {"job": job, "requeued": sweep(config, Store.for_config(config))}
+    raise NotFound(f"no cron job {job!r}", field="job")
 
 
 @functions_framework.http

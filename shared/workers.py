@@ -28,7 +28,7 @@ def put_worker(config: Config, store: Store, company_id: str, worker_id: str, wo
             **existing,
             **worker.model_dump(),
             "updated_at": now,
-            "sync_pending_since": existing.get("sync_pending_since") or now,
+            "sync_pending_since": now,  # newer than any marker an in-flight sync saw
         }
         transaction.set(ref, record)
         return record
