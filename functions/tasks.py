@@ -1,37 +1,97 @@
-"""The `tasks` function: Cloud Tasks delivers queued work here."""
+"""The `tasks` function: Cloud Tasks delivers queued work here.
+
+Each task names its kind; handlers are idempotent. A non-2xx answer makes
+Cloud Tasks retry with backoff, which is what we want for "busy" and for
+Google's rate limits and outages, and never for work that is simply moot.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Annotated, Literal
 
 import flask
 import functions_framework
-from pydantic import BaseModel
+from googleapiclient.errors import HttpError
+from pydantic import BaseModel, Field, RootModel
 
+from shared import alerts, google_accounts, invitations
 from shared.config import get_config
 from shared.store import Store
-from shared.sync import look_at_worker
+from shared.sync import Busy, look_at_worker
 from shared.web import Router, parse_body
 
 log = logging.getLogger(__name__)
 router = Router()
 
 
-class SyncTask(BaseModel):
+class WorkerLook(BaseModel):
     kind: Literal["worker"]
     company_id: str
     worker_id: str
 
 
+class InvitationEmail(BaseModel):
+    kind: Literal["invitation_email"]
+    company_id: str
+    worker_id: str
+    round: str | None = None
+    subject: str | None = None
+    body: str | None = None
+
+
+class ReauthAlert(BaseModel):
+    kind: Literal["reauth_alert"]
+    company_id: str
+    sub: str
+
+
+class ReleaseAccount(BaseModel):
+    kind: Literal["release_account"]
+    company_id: str
+    sub: str
+
+
+class Task(RootModel):
+    root: Annotated[
+        WorkerLook | InvitationEmail | ReauthAlert | ReleaseAccount, Field(discriminator="kind")
+    ]
+
+
 @router.route("/tasks/sync", methods=["POST"], auth="service")
-def run_sync_task(request: flask.Request):
-    task = parse_body(request, SyncTask)
-    found = look_at_worker(Store.for_config(get_config()), task.company_id, task.worker_id)
-    if not found:
-        # Not an error: the worker may be gone; a non-2xx would only make Cloud Tasks retry.
-        log.info("sync task for unknown worker %s/%s dropped", task.company_id, task.worker_id)
-    return {"done": True}
+def run_task(request: flask.Request):
+    task = parse_body(request, Task).root
+    config = get_config()
+    store = Store.for_config(config)
+    try:
+        match task:
+            case WorkerLook():
+                outcome = look_at_worker(config, store, task.company_id, task.worker_id)
+            case InvitationEmail():
+                sent = invitations.send_invitation(
+                    config,
+                    store,
+                    task.company_id,
+                    task.worker_id,
+                    task.round,
+                    task.subject,
+                    task.body,
+                )
+                outcome = "sent" if sent else "moot"
+            case ReauthAlert():
+                sent = alerts.send_reauth_alert(config, store, task.company_id, task.sub)
+                outcome = "sent" if sent else "moot"
+            case ReleaseAccount():
+                google_accounts.release_account(config, store, task.company_id, task.sub)
+                outcome = "released"
+    except Busy:
+        return {"error": {"code": "busy", "message": "another sync holds the account"}}, 503
+    except HttpError as exc:
+        if exc.status_code in (403, 429) or exc.status_code >= 500:
+            log.warning("Google answered %s; Cloud Tasks will retry", exc.status_code)
+            return {"error": {"code": "retry_later", "message": "Google is busy"}}, 503
+        raise
+    return {"kind": task.kind, "outcome": outcome}
 
 
 @functions_framework.http

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 LOCAL_JWT_SECRET = "local-dev-jwt-secret-change-me-0123456789"
 LOCAL_SERVICE_SECRET = "local-dev-service-secret-0123456789"
 LOCAL_ENCRYPTION_KEY = "bG9jYWwtZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="  # base64 of 32 bytes
+LOCAL_SIGNING_SECRET = "local-dev-signing-secret-for-invites-and-state"
 
 
 class ConfigError(RuntimeError):
@@ -42,6 +43,9 @@ class Config(BaseModel):
     jwt_secret: str | None = None
     jwt_jwks_url: str | None = None
     jwt_audience: str | None = None
+
+    # Signs invitation links and OAuth `state` (they expire; state is also single-use).
+    signing_secret: str = Field(min_length=32)
 
     # Cloud Tasks and Cloud Scheduler callers.
     sync_queue: str = "sync"
@@ -87,6 +91,8 @@ class Config(BaseModel):
                 raise ValueError("TASKS_SERVICE_ACCOUNT is required in production")
             if not self.kms_key_name:
                 raise ValueError("KMS_KEY_NAME is required in production")
+            if self.signing_secret == LOCAL_SIGNING_SECRET:
+                raise ValueError("SIGNING_SECRET must not be the local default in production")
             if self.jwt_secret and len(self.jwt_secret) < 32:
                 raise ValueError("APP_JWT_SECRET must be at least 32 characters")
         else:
@@ -119,6 +125,7 @@ def _local_defaults(env: Mapping[str, str]) -> dict[str, str]:
         "APP_JWT_SECRET": LOCAL_JWT_SECRET,
         "LOCAL_SERVICE_SECRET": LOCAL_SERVICE_SECRET,
         "LOCAL_ENCRYPTION_KEY": LOCAL_ENCRYPTION_KEY,
+        "SIGNING_SECRET": LOCAL_SIGNING_SECRET,
         "CLOUD_TASKS_EMULATOR_HOST": f"127.0.0.1:{env.get('TASKS_PORT', '8123')}",
         "GOOGLE_API_BASE": f"http://127.0.0.1:{google_port}",
         "PLATFORM_CLIENT_ID": "local-platform-client.apps.googleusercontent.com",
@@ -139,6 +146,7 @@ _ENV = {
     "APP_JWT_SECRET": "jwt_secret",
     "APP_JWT_JWKS_URL": "jwt_jwks_url",
     "APP_JWT_AUDIENCE": "jwt_audience",
+    "SIGNING_SECRET": "signing_secret",
     "SYNC_QUEUE": "sync_queue",
     "MAIL_QUEUE": "mail_queue",
     "TASKS_SERVICE_ACCOUNT": "tasks_service_account",

@@ -2,7 +2,11 @@
 
 Layout (all under the company, so one company can never read another's data):
     companies/{company_id}                      settings
-    companies/{company_id}/workers/{worker_id}  roster entry and its sync markers
+    companies/{company_id}/workers/{worker_id}  roster entry, its connection and sync markers
+    companies/{company_id}/booking_statuses/{id} the push/delete flags per status
+    companies/{company_id}/accounts/{sub}       a linked Google account (sealed refresh token)
+    companies/{company_id}/oauth_states/{id}    single-use consent attempts (PKCE verifier)
+    companies/{company_id}/busy_blocks/{id}     workers' Google events, imported as busy time
 """
 
 from __future__ import annotations
@@ -34,6 +38,20 @@ class Store:
 
     def workers(self, company_id: str) -> firestore.CollectionReference:
         return self.company(company_id).collection("workers")
+
+    def booking_statuses(self, company_id: str) -> firestore.CollectionReference:
+        return self.company(company_id).collection("booking_statuses")
+
+    def accounts(self, company_id: str) -> firestore.CollectionReference:
+        """Google accounts linked to the company's workers, keyed by Google's `sub`."""
+        return self.company(company_id).collection("accounts")
+
+    def busy_blocks(self, company_id: str) -> firestore.CollectionReference:
+        """Workers' own Google events, imported as busy time."""
+        return self.company(company_id).collection("busy_blocks")
+
+    def oauth_states(self, company_id: str) -> firestore.CollectionReference:
+        return self.company(company_id).collection("oauth_states")
 
     def transact(self, work: Callable[[firestore.Transaction], T]) -> T:
         """Run `work(transaction)` atomically; Firestore retries it on contention,

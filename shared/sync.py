@@ -1,27 +1,149 @@
 """The sync task: what happens when a worker "needs a look".
 
 Runs in /tasks/sync, possibly duplicated, late or concurrent with itself, so it
-re-reads everything from Firestore and only clears the pending marker it saw.
+re-reads everything from Firestore, holds the account's lease while it talks to
+Google, and only clears the pending marker it saw before starting.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from google.cloud import firestore
 
+from shared import google_accounts
+from shared.config import Config
+from shared.google_calendar import GoogleCalendar
 from shared.store import Store
 
+log = logging.getLogger(__name__)
 
-def look_at_worker(store: Store, company_id: str, worker_id: str) -> bool:
-    """Settle the worker's pending marker; False if the worker does not exist (nothing to do)."""
+SYNC_LEASE = timedelta(minutes=5)
+
+
+class Busy(Exception):
+    """Another sync holds the account; Cloud Tasks retries this one after a backoff."""
+
+
+def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str) -> str:
+    """Bring the worker's Google side up to date; returns what happened, for the log."""
     ref = store.worker(company_id, worker_id)
+    snapshot = ref.get()
+    if not snapshot.exists:
+        return "unknown_worker"
+    worker = snapshot.to_dict()
+    seen_pending = worker.get("sync_pending_since")
+    connection = worker.get("connection") or {}
+    state = connection.get("state", "not_connected")
+    if state == "needs_reauth":
+        return state  # keep the pending marker: the work resumes after the reconnect
+    if state != "connected":
+        _settle(store, ref, seen_pending, {})
+        return state
 
-    def settle(transaction: firestore.Transaction) -> bool:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            return False
-        transaction.update(ref, {"sync_pending_since": None, "last_looked_at": datetime.now(UTC)})
-        return True
+    sub = connection["google_sub"]
+    with _AccountLease(store, company_id, sub):
+        try:
+            credentials = google_accounts.credentials(config, store, company_id, sub)
+        except google_accounts.NeedsReauthorization:
+            return "needs_reauth"
+        outcome = _set_up_account(config, store, company_id, sub, worker, credentials)
+    _settle(
+        store,
+        ref,
+        seen_pending,
+        {
+            "connection.company_calendar_id": outcome["company_calendar_id"],
+            "connection.last_synced_at": datetime.now(UTC),
+            "connection.error": None,
+            "connection.first_sync.done": True,
+        },
+    )
+    return "synced"
 
-    return store.transact(settle)
+
+def _set_up_account(
+    config: Config, store: Store, company_id: str, sub: str, worker: dict, credentials
+) -> dict:
+    """The company calendar exists and is named after the company; the calendar list is fresh."""
+    account_ref = store.accounts(company_id).document(sub)
+    account = account_ref.get().to_dict() or {}
+    company = store.company(company_id).get().to_dict() or {}
+    google = GoogleCalendar(config, credentials)
+    calendar_id, created = google.ensure_company_calendar(
+        account.get("company_calendar_id"),
+        company.get("company_name") or "Bookings",
+        worker.get("timezone"),
+    )
+    if created:
+        log.info("created company calendar for %s/%s", company_id, sub)
+    calendars = select_calendars(google.calendar_list(), account.get("calendars", []), calendar_id)
+    account_ref.update({"company_calendar_id": calendar_id, "calendars": calendars})
+    return {"company_calendar_id": calendar_id}
+
+
+def select_calendars(entries: list[dict], previous: list[dict], company_calendar_id: str):
+    """Imported calendars: by default every calendar the account owns, never the company
+    calendar; a choice made earlier is kept."""
+    chosen = {calendar["id"]: calendar["selected"] for calendar in previous}
+    calendars = []
+    for entry in entries:
+        if entry["id"] == company_calendar_id:
+            continue
+        access_role = entry.get("accessRole", "reader")
+        calendars.append(
+            {
+                "id": entry["id"],
+                "summary": entry.get("summaryOverride") or entry.get("summary", ""),
+                "primary": bool(entry.get("primary")),
+                "access_role": access_role,
+                "selected": chosen.get(entry["id"], access_role == "owner"),
+            }
+        )
+    return calendars
+
+
+def _settle(store: Store, ref, seen_pending, updates: dict) -> None:
+    """Apply `updates`; clear the pending marker only if nothing newer arrived meanwhile."""
+
+    def settle(transaction: firestore.Transaction) -> None:
+        current = ref.get(transaction=transaction).to_dict() or {}
+        changes = {**updates, "last_looked_at": datetime.now(UTC)}
+        if current.get("sync_pending_since") == seen_pending:
+            changes["sync_pending_since"] = None
+        transaction.update(ref, changes)
+
+    store.transact(settle)
+
+
+class _AccountLease:
+    """One sync at a time per Google account, with an expiry so a crashed run frees it."""
+
+    def __init__(self, store: Store, company_id: str, sub: str) -> None:
+        self._ref = store.accounts(company_id).document(sub)
+        self._store = store
+        self._holder = uuid.uuid4().hex
+
+    def __enter__(self) -> None:
+        def take(transaction: firestore.Transaction) -> bool:
+            now = datetime.now(UTC)
+            lease = (self._ref.get(transaction=transaction).to_dict() or {}).get("sync_lease")
+            if lease and lease["until"] > now and lease["holder"] != self._holder:
+                return False
+            transaction.update(
+                self._ref, {"sync_lease": {"holder": self._holder, "until": now + SYNC_LEASE}}
+            )
+            return True
+
+        if not self._store.transact(take):
+            raise Busy("another sync holds this Google account")
+
+    def __exit__(self, *exc: object) -> None:
+        def release(transaction: firestore.Transaction) -> None:
+            lease = (self._ref.get(transaction=transaction).to_dict() or {}).get("sync_lease")
+            if lease and lease["holder"] == self._holder:
+                transaction.update(self._ref, {"sync_lease": None})
+
+        self._store.transact(release)

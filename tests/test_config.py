@@ -10,6 +10,7 @@ PRODUCTION = {
     "APP_JWT_SECRET": "x" * 40,
     "TASKS_SERVICE_ACCOUNT": "tasks@prod-project.iam.gserviceaccount.com",
     "KMS_KEY_NAME": "projects/p/locations/l/keyRings/r/cryptoKeys/k",
+    "SIGNING_SECRET": "s" * 40,
 }
 
 
@@ -61,6 +62,13 @@ def test_rs256_needs_a_jwks_address():
     with pytest.raises(ConfigError, match="APP_JWT_JWKS_URL"):
         load_config(env)
     assert load_config({**env, "APP_JWT_JWKS_URL": "https://idp.example.com/jwks"})
+
+
+def test_production_refuses_the_local_signing_secret():
+    from shared.config import LOCAL_SIGNING_SECRET
+
+    with pytest.raises(ConfigError, match="SIGNING_SECRET"):
+        load_config({**PRODUCTION, "SIGNING_SECRET": LOCAL_SIGNING_SECRET})
 
 
 def test_short_production_jwt_secret_is_refused():

@@ -1,0 +1,136 @@
+"""The company's integration settings and booking statuses (admin).
+
+Saving settings that newly enable the integration, or switch its provider,
+starts an invitation round: every active worker that is not connected is
+emailed a "grant permission" link once. The round is decided and the workers
+marked in the same transaction as the settings, so saving twice emails nobody
+twice; the emails themselves are sent by tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+from google.cloud import firestore
+
+from shared import invitations
+from shared.config import Config
+from shared.crypto import secret_box
+from shared.errors import InvalidInput
+from shared.models import BookingStatusIn, SettingsIn
+from shared.store import Store
+
+DEFAULTS = {
+    "company_name": None,
+    "enabled": False,
+    "provider": "platform",
+    "client_id": None,
+    "workspace_domain": None,
+    "sync_direction": "two_way",
+    "admin_email": None,
+}
+_NOT_NULLABLE = ("company_name", "enabled", "provider", "sync_direction")
+
+
+def client_secret_context(company_id: str) -> str:
+    return f"companies/{company_id}/client_secret"
+
+
+def service_account_key_context(company_id: str) -> str:
+    return f"companies/{company_id}/service_account_key"
+
+
+def settings_view(config: Config, record: dict) -> dict:
+    """What GET /settings shows: never a secret, only whether one is set."""
+    view = {key: record.get(key, default) for key, default in DEFAULTS.items()}
+    view["has_client_secret"] = bool(record.get("client_secret"))
+    view["has_service_account_key"] = bool(record.get("service_account_key"))
+    view["redirect_uri"] = redirect_uri(config)
+    return view
+
+
+def redirect_uri(config: Config) -> str:
+    """Google's consent screen returns here; private clients must register it."""
+    return config.public_base_url.rstrip("/") + "/getAuthKey"
+
+
+def get_settings(config: Config, store: Store, company_id: str) -> dict:
+    snapshot = store.company(company_id).get()
+    return settings_view(config, snapshot.to_dict() if snapshot.exists else {})
+
+
+def put_settings(config: Config, store: Store, company_id: str, changes: SettingsIn) -> dict:
+    given = changes.model_dump(exclude_unset=True)
+    for key in _NOT_NULLABLE:
+        if key in given and given[key] is None:
+            raise InvalidInput(f"{key} cannot be null", field=key)
+    box = secret_box(config)
+    if given.get("client_secret") is not None:
+        given["client_secret"] = box.seal(given["client_secret"], client_secret_context(company_id))
+    if given.get("service_account_key") is not None:
+        given["service_account_key"] = box.seal(
+            _json(given["service_account_key"]), service_account_key_context(company_id)
+        )
+    company = store.company(company_id)
+    now = datetime.now(UTC)
+
+    def write(transaction: firestore.Transaction) -> tuple[dict, list[str], str | None]:
+        snapshot = company.get(transaction=transaction)
+        before = snapshot.to_dict() if snapshot.exists else {}
+        after = {**DEFAULTS, **before, **given, "updated_at": now}
+        _check_complete(after)
+        starts_round = after["enabled"] and (
+            not before.get("enabled") or before.get("provider", "platform") != after["provider"]
+        )
+        invited: list[str] = []
+        round_id = None
+        if starts_round:
+            round_id = uuid.uuid4().hex
+            invited = invitations.mark_round(store, transaction, company_id, round_id, now)
+            after["invitation_round"] = round_id
+        transaction.set(company, after)
+        return after, invited, round_id
+
+    record, invited, round_id = store.transact(write)
+    for worker_id in invited:
+        invitations.queue_email(config, company_id, worker_id, round_id)
+    return {**settings_view(config, record), "authorization_emails_queued": len(invited)}
+
+
+def _check_complete(settings: dict) -> None:
+    if settings["enabled"] and not settings.get("company_name"):
+        raise InvalidInput(
+            "company_name is required to enable the integration (it names the calendar)",
+            field="company_name",
+        )
+    if settings["provider"] == "private":
+        for key in ("client_id", "client_secret", "workspace_domain"):
+            if not settings.get(key):
+                raise InvalidInput(f"{key} is required for a private OAuth client", field=key)
+
+
+def _json(value: dict) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+# -- booking statuses ------------------------------------------------------
+
+
+def list_booking_statuses(store: Store, company_id: str) -> dict:
+    statuses = [
+        {"id": snapshot.id, **_status_fields(snapshot.to_dict())}
+        for snapshot in store.booking_statuses(company_id).stream()
+    ]
+    return {"statuses": sorted(statuses, key=lambda status: status["id"])}
+
+
+def put_booking_status(store: Store, company_id: str, status_id: str, status: BookingStatusIn):
+    record = {**status.model_dump(), "updated_at": datetime.now(UTC)}
+    store.booking_statuses(company_id).document(status_id).set(record)
+    return {"id": status_id, **_status_fields(record)}
+
+
+def _status_fields(record: dict) -> dict:
+    return {key: record[key] for key in BookingStatusIn.model_fields}

@@ -1,0 +1,67 @@
+"""A person in a browser going through the "Sync calendar" link and Google's consent page."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import requests
+
+
+class _ConsentForm(HTMLParser):
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.action = ""
+        self.inputs: list[dict[str, str | None]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form":
+            self.action = attributes.get("action") or ""
+        elif tag == "input":
+            self.inputs.append(attributes)
+
+
+def query_of(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def follow(url: str) -> str:
+    """GET `url` without following; the Location it redirects to."""
+    response = requests.get(url, allow_redirects=False, timeout=30)
+    assert response.status_code in (302, 303), (response.status_code, response.text[:500])
+    return urljoin(url, response.headers["Location"])
+
+
+def consent(
+    google_url: str, email: str | None = None, button: str = "allow", untick: tuple = ()
+) -> str:
+    """Fill in Google's consent page like a person would; the Location Google sends us to."""
+    page = requests.get(google_url, timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    form = _ConsentForm(page.text)
+    data = [(i["name"], i.get("value") or "") for i in form.inputs if i.get("type") == "hidden"]
+    typed = next(i.get("value") or "" for i in form.inputs if i.get("name") == "email")
+    data.append(("email", email if email is not None else typed))
+    data += [
+        ("scope", i["value"])
+        for i in form.inputs
+        if i.get("name") == "scope" and "checked" in i and i["value"] not in untick
+    ]
+    data.append((button, "1"))
+    answer = requests.post(
+        urljoin(google_url, form.action), data=data, allow_redirects=False, timeout=30
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    return answer.headers["Location"]
+
+
+def connect_through_google(
+    connect_url: str, email: str | None = None, button: str = "allow", untick: tuple = ()
+) -> dict[str, str]:
+    """Click the link, answer Google, come back: the platform return address's query."""
+    google_url = follow(connect_url)
+    callback = consent(google_url, email=email, button=button, untick=untick)
+    landing = follow(callback)
+    return query_of(landing)
