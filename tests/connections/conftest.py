@@ -1,0 +1,66 @@
+"""Helpers for driving the connections group through API.md, as the platform would."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import connect_through_google
+from tests.helpers import wait_until
+
+
+class Company:
+    """One company on the stack: its admin's calls and its workers' clicks."""
+
+    def __init__(self, stack, company_id: str = "c1") -> None:
+        self.stack = stack
+        self.id = company_id
+
+    def call(self, method: str, path: str, **kwargs):
+        kwargs.setdefault("company", self.id)
+        return self.stack.request(method, path, **kwargs)
+
+    def enable(self, **settings) -> dict:
+        body = {"company_name": "Acme Plumbing", "enabled": True, **settings}
+        response = self.call("PUT", "/settings", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def add_worker(self, worker_id: str, email: str, name: str | None = None, **fields) -> None:
+        body = {"name": name or worker_id.title(), "email": email, "active": True, **fields}
+        body.setdefault("timezone", "Europe/London")
+        response = self.call("PUT", f"/workers/{worker_id}", json=body)
+        assert response.status_code == 200, response.text
+
+    def link(self, worker_id: str) -> str:
+        response = self.call("POST", f"/workers/{worker_id}/authorization-url")
+        assert response.status_code == 200, response.text
+        return response.json()["url"]
+
+    def connect(self, worker_id: str, email: str | None = None, **consent) -> dict:
+        """The worker clicks "Sync calendar" and answers Google; the landing page's query."""
+        return connect_through_google(self.link(worker_id), email=email, **consent)
+
+    def connection(self, worker_id: str) -> dict:
+        response = self.call("GET", f"/workers/{worker_id}/connection")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_first_sync(self, worker_id: str) -> dict:
+        return wait_until(
+            lambda: (c := self.connection(worker_id))["first_sync"]["done"] and c,
+            timeout=20,
+            what=f"first sync of {worker_id}",
+        )
+
+    def raw(self) -> str:
+        """Every Firestore document of the company, as stored."""
+        company = self.stack.db.collection("companies").document(self.id)
+        parts = [repr(company.get().to_dict())]
+        for collection in company.collections():
+            parts += [repr(doc.to_dict()) for doc in collection.stream()]
+        return "\n".join(parts)
+
+
+@pytest.fixture
+def company(stack) -> Company:
+    return Company(stack)
