@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -155,15 +156,20 @@ def request_email(
 
 
 def mark_round(
-    store: Store, transaction: firestore.Transaction, company_id: str, round_id: str, now
+    store: Store,
+    transaction: firestore.Transaction,
+    company_id: str,
+    round_id: str,
+    now: datetime,
+    skip: Callable[[dict], bool] = lambda worker: False,
 ) -> list[str]:
     """Within the settings transaction: mark every active, unconnected worker as invited in
-    this round; returns their ids."""
+    this round (except those `skip` names); returns their ids."""
     query = store.workers(company_id).where(filter=FieldFilter("active", "==", True))
     invited = []
     for snapshot in transaction.get(query):
         record = snapshot.to_dict()
-        if (record.get("connection") or {}).get("state") not in _INVITABLE:
+        if (record.get("connection") or {}).get("state") not in _INVITABLE or skip(record):
             continue
         transaction.update(
             snapshot.reference,

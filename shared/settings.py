@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 
 from google.cloud import firestore
 
-from shared import invitations
+from shared import delegation, invitations
 from shared.config import Config
 from shared.crypto import secret_box
 from shared.errors import InvalidInput
 from shared.models import BookingStatusIn, SettingsIn
 from shared.store import Store
+from shared.workers import request_worker_sync
 
 DEFAULTS = {
     "company_name": None,
@@ -88,7 +89,15 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
         round_id = None
         if starts_round:
             round_id = uuid.uuid4().hex
-            invited = invitations.mark_round(store, transaction, company_id, round_id, now)
+            # Workers that domain-wide delegation connects need no email.
+            invited = invitations.mark_round(
+                store,
+                transaction,
+                company_id,
+                round_id,
+                now,
+                skip=lambda worker: delegation.applies(after, worker),
+            )
             after["invitation_round"] = round_id
         transaction.set(company, after)
         return after, invited, round_id
@@ -96,6 +105,10 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
     record, invited, round_id = store.transact(write)
     for worker_id in invited:
         invitations.queue_email(config, company_id, worker_id, round_id)
+    if given.get("service_account_key") and record["provider"] == "private":
+        # Domain-wide delegation: every worker of the domain can be connected now.
+        for snapshot in store.workers(company_id).stream():
+            request_worker_sync(config, company_id, snapshot.id)
     return {**settings_view(config, record), "authorization_emails_queued": len(invited)}
 
 

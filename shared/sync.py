@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from google.cloud import firestore
 
-from shared import google_accounts
+from shared import delegation, google_accounts
 from shared.config import Config
 from shared.google_calendar import GoogleCalendar
 from shared.store import Store
@@ -39,6 +39,11 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
     state = connection.get("state", "not_connected")
     if state == "needs_reauth":
         return state  # keep the pending marker: the work resumes after the reconnect
+    if state in ("not_connected", "invited"):
+        company = store.company(company_id).get().to_dict() or {}
+        if delegation.applies(company, worker):
+            _settle(store, ref, seen_pending, {})
+            return delegation.connect(config, store, company_id, worker_id)
     if state != "connected":
         _settle(store, ref, seen_pending, {})
         return state

@@ -157,17 +157,26 @@ def emulator(make_emulator) -> CloudTasksEmulator:
     return make_emulator(min_dispatch_deadline=0)
 
 
-def real_client(address: str) -> tasks_v2.CloudTasksClient:
-    """Exactly how production code reaches the emulator."""
-    channel = grpc.insecure_channel(address)
-    return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+@pytest.fixture
+def connect() -> Iterator[Callable[[str], tasks_v2.CloudTasksClient]]:
+    """Build clients exactly as production code does; their channels close after the test."""
+    clients: list[tasks_v2.CloudTasksClient] = []
+
+    def make(address: str) -> tasks_v2.CloudTasksClient:
+        channel = grpc.insecure_channel(address)
+        clients.append(
+            tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+        )
+        return clients[-1]
+
+    yield make
+    for tasks_client in clients:
+        tasks_client.transport.close()
 
 
 @pytest.fixture
-def client(emulator) -> Iterator[tasks_v2.CloudTasksClient]:
-    tasks_client = real_client(emulator.address)
-    yield tasks_client
-    tasks_client.transport.close()
+def client(emulator, connect) -> tasks_v2.CloudTasksClient:
+    return connect(emulator.address)
 
 
 @pytest.fixture

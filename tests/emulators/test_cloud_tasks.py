@@ -26,7 +26,6 @@ from emulators.cloud_tasks.retry import RetryPolicy
 from tests.emulators.conftest import (
     LOCATION,
     OIDC_SECRET,
-    real_client,
     wait_until,
 )
 
@@ -101,7 +100,7 @@ def test_duplicate_queue_is_already_exists(client, queue):
         client.create_queue(parent=LOCATION, queue={"name": queue})
 
 
-def test_update_queue_changes_only_the_masked_retry_fields(client, queue):
+def test_update_queue_changes_masked_fields_and_creates_missing_queues(client, queue):
     set_retry(client, queue, max_attempts=7)
     config = client.get_queue(name=queue).retry_config
     assert config.max_attempts == 7
@@ -111,6 +110,10 @@ def test_update_queue_changes_only_the_masked_retry_fields(client, queue):
         client.update_queue(
             queue=tasks_v2.Queue(name=queue), update_mask=field_mask_pb2.FieldMask(paths=["name"])
         )
+
+    # Like the real service, updating a missing queue creates it.
+    created = client.update_queue(queue=tasks_v2.Queue(name=f"{LOCATION}/queues/new"))
+    assert (created.state, created.retry_config.max_attempts) == (RUNNING, 100)
 
 
 def test_unknown_queues_and_tasks_are_not_found(client, queue, target):
@@ -304,8 +307,8 @@ def test_task_names_are_refused_while_pending_done_or_deleted(client, queue, tar
             client.create_task(parent=queue, task=http_task(target.url, name))
 
 
-def test_task_names_become_free_after_the_tombstone_lifetime(make_emulator, target):
-    client = real_client(make_emulator(tombstone_ttl=0.2).address)
+def test_task_names_become_free_after_the_tombstone_lifetime(make_emulator, connect, target):
+    client = connect(make_emulator(tombstone_ttl=0.2).address)
     queue = make_queue(client, "short-memory")
     name = f"{queue}/tasks/again"
     client.create_task(
@@ -324,7 +327,6 @@ def test_task_names_become_free_after_the_tombstone_lifetime(make_emulator, targ
     assert not reuse()
     wait_until(reuse, what="the name to be reusable")
     assert time.monotonic() - deleted_at >= 0.2
-    client.transport.close()
 
 
 def test_schedule_time_is_honoured(client, queue, target):
@@ -411,10 +413,10 @@ def test_dispatch_is_concurrent(client, queue, target):
 @pytest.mark.parametrize("status", [302, 404, 500])
 def test_only_2xx_succeeds_and_redirects_are_not_followed(client, queue, target, status):
     target.respond(status)
-    client.create_task(parent=queue, task=http_task(f"{target.url}/work"))
+    client.create_task(parent=queue, task=http_task(f"{target.url}/handler"))
 
     first, second = target.wait_for(2)
-    assert [first.path, second.path] == ["/work", "/work"]  # a followed 302 would show /moved
+    assert [first.path, second.path] == ["/handler", "/handler"]  # a followed 302 would show /moved
     assert second.headers["x-cloudtasks-taskpreviousresponse"] == str(status)
     assert second.headers["x-cloudtasks-taskexecutioncount"] == ("0" if status >= 500 else "1")
 
@@ -524,8 +526,10 @@ def test_dispatch_deadline_is_the_request_timeout(client, queue, target):
     assert "x-cloudtasks-taskpreviousresponse" not in retry
 
 
-def test_dispatch_deadline_defaults_to_ten_minutes_within_production_limits(make_emulator, target):
-    client = real_client(make_emulator().address)
+def test_dispatch_deadline_defaults_to_ten_minutes_within_production_limits(
+    make_emulator, connect, target
+):
+    client = connect(make_emulator().address)
     queue = make_queue(client, "deadlines")
     later = at(time.time() + 3600)
     task = client.create_task(parent=queue, task=http_task(target.url, schedule_time=later))
@@ -533,7 +537,6 @@ def test_dispatch_deadline_defaults_to_ten_minutes_within_production_limits(make
     for deadline in (timedelta(seconds=5), timedelta(minutes=31)):
         with pytest.raises(exceptions.InvalidArgument):
             client.create_task(parent=queue, task=http_task(target.url, dispatch_deadline=deadline))
-    client.transport.close()
 
 
 # -- OIDC -------------------------------------------------------------------------
@@ -580,13 +583,12 @@ def test_second_emulator_on_the_same_port_fails(emulator):
         CloudTasksEmulator(port=emulator.port).start()
 
 
-def test_stop_abandons_hung_requests_and_leaves_no_threads(make_emulator, target):
+def test_stop_abandons_hung_requests_and_leaves_no_threads(make_emulator, connect, target):
     target.hang()
     emulator = make_emulator()
-    client = real_client(emulator.address)
+    client = connect(emulator.address)
     client.create_task(parent=make_queue(client, "hung"), task=http_task(target.url))
     target.wait_for(1)  # in flight, with the default ten-minute deadline
-    client.transport.close()
 
     started = time.monotonic()
     emulator.stop()
@@ -600,7 +602,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "emulators.cloud_tasks", *args]
 
 
-def test_cli_serves_its_queues_and_stops_on_sigterm():
+def test_cli_serves_its_queues_and_stops_on_sigterm(connect):
     queue = f"{LOCATION}/queues/from-cli"
     env = {**os.environ, "LOCAL_SERVICE_SECRET": OIDC_SECRET}
     process = subprocess.Popen(
@@ -617,9 +619,7 @@ def test_cli_serves_its_queues_and_stops_on_sigterm():
             line = process.stderr.readline()
             assert line, f"the emulator exited early:\n{log}"
             log += line
-        client = real_client(served[1])
-        assert client.get_queue(name=queue).state == RUNNING
-        client.transport.close()
+        assert connect(served[1]).get_queue(name=queue).state == RUNNING
     finally:
         process.send_signal(signal.SIGTERM)
         _, rest = process.communicate(timeout=10)
