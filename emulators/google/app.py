@@ -5,11 +5,18 @@ Each part contributes werkzeug `Rule`s whose endpoint is a handler
 - `calendar_api.routes()`: Calendar API v3 and its batch endpoint,
 - `oauth.routes()`: consent page, token, revoke, userinfo, JWKS, discovery,
 - `testhooks.routes()`: `/_test/...` for tests and people driving the stack.
+A handler may carry a `method_id` attribute (the discovery document's method id, e.g.
+`calendar.events.insert`); requests are counted under it.
+
+`dispatch` is the one way into the handlers, for the server and for each part of a batch
+alike, so injected faults, latency, the request log and call counts see both.
 """
 
 from __future__ import annotations
 
-import json
+import logging
+import time
+from typing import Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
@@ -17,14 +24,35 @@ from werkzeug.wrappers import Request, Response
 
 from emulators._wsgi import BackgroundWSGIServer
 from emulators.google.accounts import Accounts
+from emulators.google.calendars import CalendarStore
+from emulators.google.channels import Channels
+from emulators.google.errors import ApiError, google_error
+from emulators.google.faults import Faults, RequestLog
+from emulators.google.queries import Pages
+
+__all__ = ["GoogleStandIn", "google_error"]
+
+log = logging.getLogger(__name__)
+TEST_HOOK_PREFIX = "/_test/"
 
 
 class GoogleStandIn:
-    """All state of the fake Google plus the server that exposes it."""
+    """All state of the fake Google plus the server that exposes it.
+
+    Besides the HTTP API, the methods below are the test hooks: they act as the account
+    holder in Google's own UI, steer faults, and observe requests and push deliveries.
+    """
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", local_mode: bool = True) -> None:
         self.local_mode = local_mode
         self.accounts = Accounts()
+        self.calendars = CalendarStore()
+        self.pages = Pages()
+        self.channels = Channels(local_mode)
+        self.faults = Faults()
+        self.requests = RequestLog()
+        self.calendars.subscribe(self.channels.calendar_changed)
+        self.accounts.on_new_account(lambda account: self.calendars.ensure_primary(account.email))
         self._server = BackgroundWSGIServer(self.wsgi_app, port=port, host=host)
         self._url_map = Map(self._collect_rules(), strict_slashes=False)
 
@@ -32,9 +60,12 @@ class GoogleStandIn:
     def _collect_rules() -> list:
         rules: list = []
         for module_name in ("calendar_api", "oauth", "testhooks"):
+            qualified = f"emulators.google.{module_name}"
             try:
-                module = __import__(f"emulators.google.{module_name}", fromlist=["routes"])
-            except ModuleNotFoundError:
+                module = __import__(qualified, fromlist=["routes"])
+            except ModuleNotFoundError as exc:
+                if exc.name != qualified:  # a missing dependency is a real error
+                    raise
                 continue
             rules.extend(module.routes())
         return rules
@@ -50,6 +81,7 @@ class GoogleStandIn:
 
     def stop(self) -> None:
         self._server.stop()
+        self.channels.close()
 
     def __enter__(self) -> GoogleStandIn:
         return self.start()
@@ -59,34 +91,128 @@ class GoogleStandIn:
 
     # -- WSGI -------------------------------------------------------------
     def wsgi_app(self, environ, start_response):
-        request = Request(environ)
-        adapter = self._url_map.bind_to_environ(environ)
-        try:
-            handler, values = adapter.match()
-            response = handler(self, request, **values)
-        except HTTPException as exc:
-            response = google_error(exc.code or 500, exc.description or exc.name)
+        response = self.dispatch(Request(environ))
         return response(environ, start_response)
 
+    def dispatch(self, request: Request, *, batch_part: bool = False) -> Response:
+        """Route one request (or batch part) through faults, its handler and the request log."""
+        observed = not request.path.startswith(TEST_HOOK_PREFIX)
+        method_id = None
+        try:
+            handler, values = self._url_map.bind_to_environ(request.environ).match()
+            method_id = getattr(handler, "method_id", None)
+            injected = self.faults.apply(request.method, request.path) if observed else None
+            response = injected or handler(self, request, **values)
+        except ApiError as exc:
+            response = exc.response()
+        except HTTPException as exc:
+            response = google_error(exc.code or 500, exc.description or exc.name)
+        except Exception:
+            log.exception("stand-in failed on %s %s", request.method, request.path)
+            response = google_error(500, "Backend Error", "backendError")
+        if observed:
+            self.requests.record(
+                {
+                    "at": time.time(),
+                    "method": request.method,
+                    "path": request.path,
+                    "query": request.query_string.decode(),
+                    "methodId": method_id,
+                    "status": response.status_code,
+                    "batchPart": batch_part,
+                }
+            )
+        return response
 
-def google_error(status: int, message: str, reason: str | None = None, domain: str = "global"):
-    """Google's JSON error body; clients decide on errors[0].reason."""
-    reason = reason or {
-        400: "badRequest",
-        401: "authError",
-        403: "forbidden",
-        404: "notFound",
-        405: "methodNotAllowed",
-        409: "duplicate",
-        410: "deleted",
-        412: "conditionNotMet",
-        429: "rateLimitExceeded",
-    }.get(status, "backendError")
-    body = {
-        "error": {
-            "code": status,
-            "message": message,
-            "errors": [{"domain": domain, "reason": reason, "message": message}],
-        }
-    }
-    return Response(json.dumps(body), status=status, content_type="application/json")
+    # -- test hooks: the account holder in Google's UI ---------------------
+    def create_calendar(self, email: str, summary: str, **fields: Any) -> dict:
+        """A secondary calendar the user made by hand (no OAuth client created it)."""
+        calendar = self.calendars.create_calendar(email, {"summary": summary, **fields}, None)
+        return calendar.resource()
+
+    def delete_calendar(self, email: str, calendar_id: str) -> None:
+        self.calendars.delete_calendar(self.calendars.calendar(email, calendar_id))
+
+    def calendar_list(self, email: str) -> list[dict]:
+        """Every calendar of the account, deleted ones marked `deleted`."""
+        with self.calendars.lock:
+            return [calendar.list_entry() for calendar in self.calendars.calendars_of(email)]
+
+    def insert_event(self, email: str, calendar_id: str, event: dict) -> dict:
+        calendar = self.calendars.calendar(email, calendar_id)
+        return self.calendars.insert_event(calendar, event, actor=calendar.owner)
+
+    def patch_event(self, email: str, calendar_id: str, event_id: str, changes: dict) -> dict:
+        calendar = self.calendars.calendar(email, calendar_id)
+        return self.calendars.change_event(
+            calendar, event_id, changes, replace=False, if_match=None
+        )
+
+    def delete_event(self, email: str, calendar_id: str, event_id: str) -> None:
+        calendar = self.calendars.calendar(email, calendar_id)
+        self.calendars.delete_event(calendar, event_id, if_match=None)
+
+    def events(self, email: str, calendar_id: str = "primary", *, deleted: bool = False) -> list:
+        """The stored events of a calendar (series unexpanded), cancelled ones only if asked."""
+        calendar = self.calendars.calendar(email, calendar_id)
+        with self.calendars.lock:
+            stored = [s.resource for s in calendar.events.values()]
+            return [dict(e) for e in stored if deleted or e["status"] != "cancelled"]
+
+    def invalidate_sync_tokens(self, email: str, calendar_id: str = "primary") -> None:
+        """Make the calendar's sync tokens expire: their next use answers 410 fullSyncRequired."""
+        self.calendars.invalidate_sync_tokens(self.calendars.calendar(email, calendar_id))
+
+    # -- test hooks: faults and observation ------------------------------
+    def inject_fault(
+        self,
+        status: int,
+        reason: str | None = None,
+        *,
+        method: str = "*",
+        path: str = "**",
+        count: int | None = 1,
+        message: str | None = None,
+    ) -> None:
+        """Fail the next `count` requests matching method and path (see `faults.py`)."""
+        self.faults.inject(status, reason, method=method, path=path, count=count, message=message)
+
+    def add_latency(
+        self, seconds: float, *, method: str = "*", path: str = "**", count: int | None = None
+    ) -> None:
+        self.faults.add_latency(seconds, method=method, path=path, count=count)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def request_log(self) -> list[dict]:
+        return self.requests.entries()
+
+    def call_counts(self) -> dict[str, int]:
+        """Calls per discovery method id (batch parts each count), batch requests as `batch`."""
+        return self.requests.counts()
+
+    def reset_request_log(self) -> None:
+        self.requests.reset()
+
+    def wait_for_notifications(self, timeout: float = 5.0) -> list[dict]:
+        """Block until every queued push was delivered; returns the delivery log.
+
+        Raises TimeoutError when deliveries are still under way after `timeout` seconds.
+        """
+        if not self.channels.wait(timeout):
+            raise TimeoutError(f"push deliveries still pending after {timeout}s")
+        return self.channels.deliveries()
+
+    def notifications(self) -> list[dict]:
+        """Deliveries made so far: channel, address, headers and the target's status."""
+        return self.channels.deliveries()
+
+    def reset(self) -> None:
+        """Forget calendars, channels, faults and logs. Accounts and tokens (OAuth's) stay;
+        their primary calendars come back empty on first use."""
+        self.calendars.reset()
+        self.pages.reset()
+        self.channels.reset()
+        self.faults.clear()
+        self.requests.reset()

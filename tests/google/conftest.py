@@ -1,6 +1,16 @@
-import pytest
+import threading
 
+import pytest
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from werkzeug.wrappers import Request, Response
+
+from emulators._wsgi import BackgroundWSGIServer
 from emulators.google import GoogleStandIn
+
+SCOPE = "https://www.googleapis.com/auth/"
+ADA = "ada@example.com"
 
 
 @pytest.fixture
@@ -8,3 +18,78 @@ def google():
     """A fresh stand-in per test, on a free port."""
     with GoogleStandIn(port=0) as standin:
         yield standin
+
+
+def service_for(standin: GoogleStandIn, token: str):
+    """The real Calendar client, pointed at the stand-in."""
+    return build(
+        "calendar",
+        "v3",
+        credentials=Credentials(token),
+        static_discovery=True,
+        client_options={"api_endpoint": standin.base_url + "/calendar/v3/"},
+    )
+
+
+@pytest.fixture
+def calendar_api(google):
+    """`calendar_api(email, scopes, client_id)` -> a Calendar v3 service acting for `email`."""
+
+    def make(email=ADA, scopes=("calendar",), client_id="test-client"):
+        token = google.accounts.issue_access_token(
+            email, {SCOPE + scope for scope in scopes}, client_id=client_id
+        )
+        return service_for(google, token)
+
+    return make
+
+
+@pytest.fixture
+def api(calendar_api):
+    """Full-scope Calendar service for ada@example.com."""
+    return calendar_api()
+
+
+def reason_of(error: HttpError) -> str:
+    return error.error_details[0]["reason"]
+
+
+def api_error(call) -> HttpError:
+    """Execute a client request that must fail; its HttpError."""
+    with pytest.raises(HttpError) as caught:
+        call.execute()
+    return caught.value
+
+
+class Receiver:
+    """A webhook target recording each push notification's headers; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.status = 200
+        self._changed = threading.Condition()
+        self._server = BackgroundWSGIServer(self._app, port=0)
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        with self._changed:
+            self.received.append({"body": request.get_data(), **dict(request.headers)})
+            self._changed.notify_all()
+        return Response(status=self.status)(environ, start_response)
+
+    @property
+    def url(self) -> str:
+        return self._server.url + "/notifications"
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.received) >= count, timeout):
+                raise AssertionError(f"expected {count} notifications, got {self.received}")
+            return list(self.received)
+
+
+@pytest.fixture
+def receiver():
+    target = Receiver()
+    with target._server:
+        yield target

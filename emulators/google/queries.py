@@ -1,0 +1,306 @@
+"""Reading events the way `events.list` and `events.instances` do: filters, recurring
+expansion, ordering, paging and sync tokens.
+
+A first page computes the whole answer at once and keeps it as a snapshot; page tokens point
+into it, and its `nextSyncToken` is the calendar's change number at that moment, so changes
+made while a client pages are picked up by its next incremental list.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from werkzeug.datastructures import MultiDict
+
+from emulators.google import events
+from emulators.google.calendars import Calendar, CalendarStore, StoredEvent
+from emulators.google.errors import ApiError
+from emulators.google.times import parse_instant
+
+DEFAULT_PAGE_SIZE = 250
+MAX_PAGE_SIZE = 2500
+# Without timeMax, recurring events expand this far beyond today (or their first instance).
+EXPANSION_HORIZON = timedelta(days=730)
+FAR_FUTURE = datetime.fromisoformat("3000-01-01T00:00:00+00:00")
+# Parameters Google refuses next to a syncToken: they would make the increment inconsistent.
+NOT_WITH_SYNC_TOKEN = (
+    "timeMin",
+    "timeMax",
+    "q",
+    "updatedMin",
+    "orderBy",
+    "iCalUID",
+    "privateExtendedProperty",
+    "sharedExtendedProperty",
+)
+
+
+@dataclass
+class ListQuery:
+    """The parameters of one `events.list` call, checked."""
+
+    single_events: bool = False
+    show_deleted: bool = False
+    time_min: datetime | None = None
+    time_max: datetime | None = None
+    updated_min: datetime | None = None
+    order_by: str | None = None
+    text: str | None = None
+    ical_uid: str | None = None
+    private: list[tuple[str, str]] = field(default_factory=list)
+    shared: list[tuple[str, str]] = field(default_factory=list)
+    event_types: frozenset[str] | None = None
+    sync_token: str | None = None
+    max_results: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def incremental(self) -> bool:
+        """Deleted events are shown (as stubs unless showDeleted) on incremental reads."""
+        return self.sync_token is not None or self.updated_min is not None
+
+    @classmethod
+    def parse(cls, args: MultiDict) -> ListQuery:
+        if args.get("syncToken"):
+            clashing = [name for name in NOT_WITH_SYNC_TOKEN if args.get(name)]
+            if clashing:
+                raise ApiError(
+                    400, f"The parameter {clashing[0]} cannot be used with a syncToken.", "invalid"
+                )
+        query = cls(
+            single_events=_flag(args, "singleEvents"),
+            show_deleted=_flag(args, "showDeleted"),
+            time_min=_instant(args, "timeMin"),
+            time_max=_instant(args, "timeMax"),
+            updated_min=_instant(args, "updatedMin"),
+            order_by=args.get("orderBy") or None,
+            text=args.get("q") or None,
+            ical_uid=args.get("iCalUID") or None,
+            private=_properties(args, "privateExtendedProperty"),
+            shared=_properties(args, "sharedExtendedProperty"),
+            event_types=frozenset(args.getlist("eventTypes")) or None,
+            sync_token=args.get("syncToken") or None,
+            max_results=page_size(args),
+        )
+        if query.time_min and query.time_max and query.time_min >= query.time_max:
+            raise ApiError(400, "The specified time range is empty.", "timeRangeEmpty")
+        if query.order_by not in (None, "startTime", "updated"):
+            raise ApiError(400, "Invalid value for: orderBy", "invalid")
+        if query.order_by == "startTime" and not query.single_events:
+            raise ApiError(
+                400,
+                "The requested ordering is not available for the particular query.",
+                "badRequest",
+            )
+        return query
+
+
+def page_size(args: MultiDict) -> int:
+    try:
+        size = int(args.get("maxResults", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        raise ApiError(400, "Invalid value for: maxResults", "invalid") from None
+    if size < 1:
+        raise ApiError(400, "Invalid value for: maxResults", "invalid")
+    return min(size, MAX_PAGE_SIZE)
+
+
+def _flag(args: MultiDict, name: str) -> bool:
+    return args.get(name, "false").lower() == "true"
+
+
+def _instant(args: MultiDict, name: str) -> datetime | None:
+    value = args.get(name)
+    if not value:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise ApiError(400, f"Bad Request: invalid {name}", "badRequest") from None
+
+
+def _properties(args: MultiDict, name: str) -> list[tuple[str, str]]:
+    constraints = []
+    for constraint in args.getlist(name):
+        key, equals, value = constraint.partition("=")
+        if not equals or not key:
+            raise ApiError(400, f"Invalid value for: {name}", "invalid")
+        constraints.append((key, value))
+    return constraints
+
+
+@dataclass
+class _Snapshot:
+    calendar_id: str
+    items: list[dict]
+    next_sync_token: str | None
+
+
+class Pages:
+    """Snapshots of answers being paged through; the oldest are forgotten first."""
+
+    CAPACITY = 1000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshots: OrderedDict[str, _Snapshot] = OrderedDict()
+
+    def page(self, snapshot: _Snapshot, offset: int, size: int) -> dict:
+        """One page of `snapshot`: items plus nextPageToken, or nextSyncToken on the last."""
+        items = snapshot.items[offset : offset + size]
+        if offset + size < len(snapshot.items):
+            key = secrets.token_urlsafe(12)
+            with self._lock:
+                self._snapshots[key] = snapshot
+                while len(self._snapshots) > self.CAPACITY:
+                    self._snapshots.popitem(last=False)
+            return {"items": items, "nextPageToken": f"{key}.{offset + size}"}
+        tail = {"nextSyncToken": snapshot.next_sync_token} if snapshot.next_sync_token else {}
+        return {"items": items, **tail}
+
+    def resume(self, token: str, calendar_id: str) -> tuple[_Snapshot, int]:
+        key, _, offset = token.rpartition(".")
+        with self._lock:
+            snapshot = self._snapshots.get(key)
+        if snapshot is None or snapshot.calendar_id != calendar_id or not offset.isdigit():
+            raise ApiError(400, "Invalid page token value.", "invalid")
+        return snapshot, int(offset)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._snapshots.clear()
+
+
+def list_events(store: CalendarStore, pages: Pages, calendar: Calendar, args: MultiDict) -> dict:
+    """The body of an `events.list` answer."""
+    query = ListQuery.parse(args)
+    if args.get("pageToken"):
+        snapshot, offset = pages.resume(args["pageToken"], calendar.id)
+    else:
+        with store.lock:
+            after = store.changes_after(calendar, query.sync_token) if query.sync_token else 0
+            changed = [s for s in calendar.events.values() if s.change > after]
+            items = _select(calendar, changed, query)
+            snapshot = _Snapshot(calendar.id, items, store.sync_token(calendar))
+        offset = 0
+    return _envelope(calendar) | pages.page(snapshot, offset, query.max_results)
+
+
+def list_instances(
+    store: CalendarStore, pages: Pages, calendar: Calendar, event_id: str, args: MultiDict
+) -> dict:
+    """The body of an `events.instances` answer: one series, expanded, exceptions applied."""
+    if args.get("pageToken"):
+        snapshot, offset = pages.resume(args["pageToken"], calendar.id)
+    else:
+        query = ListQuery(
+            single_events=True,
+            show_deleted=_flag(args, "showDeleted"),
+            time_min=_instant(args, "timeMin"),
+            time_max=_instant(args, "timeMax"),
+        )
+        with store.lock:
+            master = store.get_event(calendar, event_id)
+            if "recurrence" not in master:
+                raise ApiError(400, "The event is not a recurring event.", "invalid")
+            series = [
+                stored
+                for stored in calendar.events.values()
+                if stored.resource["id"] == event_id
+                or stored.resource.get("recurringEventId") == event_id
+            ]
+            snapshot = _Snapshot(calendar.id, _select(calendar, series, query), None)
+        offset = 0
+    return _envelope(calendar) | pages.page(snapshot, offset, page_size(args))
+
+
+def _envelope(calendar: Calendar) -> dict:
+    return {
+        "kind": "calendar#events",
+        "etag": calendar.etag,
+        "summary": calendar.summary,
+        "description": calendar.description or "",
+        "updated": calendar.updated,
+        "timeZone": calendar.time_zone,
+        "accessRole": "owner",
+        "defaultReminders": calendar.list_entry()["defaultReminders"],
+    }
+
+
+def _select(calendar: Calendar, candidates: Iterable[StoredEvent], query: ListQuery) -> list[dict]:
+    """The listed items among `candidates`, filtered, expanded and ordered as the query says."""
+    zone = calendar.zone
+    items = []
+    for stored in candidates:
+        event = stored.resource
+        if query.single_events and "recurrence" in event:
+            upper = query.time_max or _horizon(event, zone)
+            for occurrence in events.instances(event, zone, query.time_min, upper):
+                if occurrence["id"] not in calendar.events:  # exceptions are listed themselves
+                    items.append(occurrence)
+        elif _in_window(event, zone, query):
+            items.append(event)
+    items = [item for item in items if _visible(item, calendar, query) and _matches(item, query)]
+    if query.order_by == "startTime":
+        items.sort(key=lambda item: events.times(item)[0].instant(zone))
+    elif query.order_by == "updated":
+        items.sort(key=lambda item: item["updated"])
+    show_details = query.show_deleted
+    return [
+        events.cancelled_stub(item) if item["status"] == "cancelled" and not show_details else item
+        for item in items
+    ]
+
+
+def _horizon(event: dict, zone) -> datetime:
+    first = events.times(event)[0].instant(zone)
+    return max(datetime.now(first.tzinfo), first) + EXPANSION_HORIZON
+
+
+def _in_window(event: dict, zone, query: ListQuery) -> bool:
+    if query.time_min is None and query.time_max is None:
+        return True
+    if "recurrence" in event:  # listed when any of its instances overlaps the window
+        upper = query.time_max or FAR_FUTURE
+        return next(events.instances(event, zone, query.time_min, upper), None) is not None
+    start, end = (value.instant(zone) for value in events.times(event))
+    after_min = query.time_min is None or end > query.time_min
+    before_max = query.time_max is None or start < query.time_max
+    return after_min and before_max
+
+
+def _visible(item: dict, calendar: Calendar, query: ListQuery) -> bool:
+    """Cancelled items show on incremental reads or with showDeleted; cancelled exceptions of a
+    live series also show when the series is not expanded (clients need them to hide instances)."""
+    if item["status"] != "cancelled" or query.show_deleted or query.incremental:
+        return True
+    if query.single_events or "recurringEventId" not in item:
+        return False
+    master = calendar.events.get(item["recurringEventId"])
+    return master is not None and master.resource["status"] != "cancelled"
+
+
+def _matches(item: dict, query: ListQuery) -> bool:
+    if query.updated_min and parse_instant(item["updated"]) < query.updated_min:
+        return False
+    if query.ical_uid and item.get("iCalUID") != query.ical_uid:
+        return False
+    if query.event_types and item.get("eventType", "default") not in query.event_types:
+        return False
+    properties = item.get("extendedProperties", {})
+    for scope, constraints in (("private", query.private), ("shared", query.shared)):
+        values = properties.get(scope, {})
+        if any(values.get(key) != value for key, value in constraints):
+            return False
+    return query.text is None or query.text.lower() in _searchable(item)
+
+
+def _searchable(item: dict) -> str:
+    people = [item.get("organizer", {})] + item.get("attendees", [])
+    texts = [item.get(name, "") for name in ("summary", "description", "location")]
+    texts += [person.get(key, "") for person in people for key in ("displayName", "email")]
+    return "\n".join(texts).lower()

@@ -1,0 +1,160 @@
+"""`/_test/...`: the stand-in's test hooks over HTTP, for tests in other processes and for
+people driving the local stack by hand. Each hook calls the same-named `GoogleStandIn` method.
+
+    POST   /_test/reset
+    GET    /_test/accounts/{email}/calendars
+    POST   /_test/accounts/{email}/calendars                      Calendar body
+    DELETE /_test/accounts/{email}/calendars/{calendarId}
+    POST   /_test/accounts/{email}/calendars/{calendarId}/invalidate-sync-tokens
+    GET    /_test/accounts/{email}/calendars/{calendarId}/events  ?deleted=true
+    POST   /_test/accounts/{email}/calendars/{calendarId}/events  Event body
+    PATCH  /_test/accounts/{email}/calendars/{calendarId}/events/{eventId}
+    DELETE /_test/accounts/{email}/calendars/{calendarId}/events/{eventId}
+    POST   /_test/faults     {"status", "reason"?, "method"?, "path"?, "count"?, "message"?}
+    POST   /_test/latency    {"seconds", "method"?, "path"?, "count"?}
+    DELETE /_test/faults     (clears faults and latency)
+    GET    /_test/requests   -> {"requests": [...], "counts": {"calendar.events.insert": 3, ...}}
+    DELETE /_test/requests
+    GET    /_test/notifications        -> {"deliveries": [...]}
+    POST   /_test/notifications/wait   {"timeout"?: seconds} -> {"idle": bool, "deliveries": [...]}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from emulators.google.calendar_api import json_body, json_response, no_content
+from emulators.google.errors import ApiError
+
+if TYPE_CHECKING:
+    from emulators.google.app import GoogleStandIn
+
+ACCOUNT = "/_test/accounts/<email>/calendars"
+EVENTS = ACCOUNT + "/<calendar_id>/events"
+
+
+def reset(standin: GoogleStandIn, request: Request) -> Response:
+    standin.reset()
+    return no_content()
+
+
+def list_calendars(standin: GoogleStandIn, request: Request, email: str) -> Response:
+    return json_response({"items": standin.calendar_list(email)})
+
+
+def create_calendar(standin: GoogleStandIn, request: Request, email: str) -> Response:
+    body = json_body(request)
+    summary = body.pop("summary", None)
+    if not summary:
+        raise ApiError(400, "Missing title.", "required")
+    return json_response(standin.create_calendar(email, summary, **body))
+
+
+def delete_calendar(standin, request: Request, email: str, calendar_id: str) -> Response:
+    standin.delete_calendar(email, calendar_id)
+    return no_content()
+
+
+def invalidate_sync_tokens(standin, request: Request, email: str, calendar_id: str) -> Response:
+    standin.invalidate_sync_tokens(email, calendar_id)
+    return no_content()
+
+
+def list_events(standin, request: Request, email: str, calendar_id: str) -> Response:
+    deleted = request.args.get("deleted", "false").lower() == "true"
+    return json_response({"items": standin.events(email, calendar_id, deleted=deleted)})
+
+
+def insert_event(standin, request: Request, email: str, calendar_id: str) -> Response:
+    return json_response(standin.insert_event(email, calendar_id, json_body(request)))
+
+
+def patch_event(standin, request: Request, email: str, calendar_id: str, event_id: str):
+    return json_response(standin.patch_event(email, calendar_id, event_id, json_body(request)))
+
+
+def delete_event(standin, request: Request, email: str, calendar_id: str, event_id: str):
+    standin.delete_event(email, calendar_id, event_id)
+    return no_content()
+
+
+def inject_fault(standin: GoogleStandIn, request: Request) -> Response:
+    body = json_body(request)
+    try:
+        standin.inject_fault(
+            int(body["status"]),
+            body.get("reason"),
+            method=body.get("method", "*"),
+            path=body.get("path", "**"),
+            count=body.get("count", 1),
+            message=body.get("message"),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, "Expected {status, reason?, method?, path?, count?}.") from None
+    return no_content()
+
+
+def add_latency(standin: GoogleStandIn, request: Request) -> Response:
+    body = json_body(request)
+    try:
+        standin.add_latency(
+            float(body["seconds"]),
+            method=body.get("method", "*"),
+            path=body.get("path", "**"),
+            count=body.get("count"),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, "Expected {seconds, method?, path?, count?}.") from None
+    return no_content()
+
+
+def clear_faults(standin: GoogleStandIn, request: Request) -> Response:
+    standin.clear_faults()
+    return no_content()
+
+
+def request_log(standin: GoogleStandIn, request: Request) -> Response:
+    return json_response({"requests": standin.request_log(), "counts": standin.call_counts()})
+
+
+def reset_request_log(standin: GoogleStandIn, request: Request) -> Response:
+    standin.reset_request_log()
+    return no_content()
+
+
+def notifications(standin: GoogleStandIn, request: Request) -> Response:
+    return json_response({"deliveries": standin.notifications()})
+
+
+def wait_for_notifications(standin: GoogleStandIn, request: Request) -> Response:
+    timeout = float(json_body(request).get("timeout", 5.0))
+    idle = standin.channels.wait(timeout)
+    return json_response({"idle": idle, "deliveries": standin.notifications()})
+
+
+def routes() -> list[Rule]:
+    return [
+        Rule("/_test/reset", methods=["POST"], endpoint=reset),
+        Rule(ACCOUNT, methods=["GET"], endpoint=list_calendars),
+        Rule(ACCOUNT, methods=["POST"], endpoint=create_calendar),
+        Rule(ACCOUNT + "/<calendar_id>", methods=["DELETE"], endpoint=delete_calendar),
+        Rule(
+            ACCOUNT + "/<calendar_id>/invalidate-sync-tokens",
+            methods=["POST"],
+            endpoint=invalidate_sync_tokens,
+        ),
+        Rule(EVENTS, methods=["GET"], endpoint=list_events),
+        Rule(EVENTS, methods=["POST"], endpoint=insert_event),
+        Rule(EVENTS + "/<event_id>", methods=["PATCH"], endpoint=patch_event),
+        Rule(EVENTS + "/<event_id>", methods=["DELETE"], endpoint=delete_event),
+        Rule("/_test/faults", methods=["POST"], endpoint=inject_fault),
+        Rule("/_test/faults", methods=["DELETE"], endpoint=clear_faults),
+        Rule("/_test/latency", methods=["POST"], endpoint=add_latency),
+        Rule("/_test/requests", methods=["GET"], endpoint=request_log),
+        Rule("/_test/requests", methods=["DELETE"], endpoint=reset_request_log),
+        Rule("/_test/notifications", methods=["GET"], endpoint=notifications),
+        Rule("/_test/notifications/wait", methods=["POST"], endpoint=wait_for_notifications),
+    ]
