@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 from google.cloud import tasks_v2
-from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
 from emulators.cloud_tasks.dispatcher import Dispatcher
 from emulators.cloud_tasks.names import QueueName
@@ -27,8 +26,10 @@ class CloudTasksEmulator:
     """A local Cloud Tasks on 127.0.0.1; `port=0` picks a free port (read `.port` after start).
 
     `oidc_secret` signs the OIDC tokens of task requests (HS256); without one a random secret is
-    made up, so only code that reads `.oidc_secret` can verify them. `min_dispatch_deadline`
-    defaults to the production minimum (15 s); tests lower it to exercise timeouts quickly.
+    made up, so only code that reads `.oidc_secret` can verify them. `queues` are created at
+    start. `max_concurrent_dispatches` bounds the attempts in flight (run_task may exceed it).
+    `min_dispatch_deadline` defaults to the production minimum (15 s); tests lower it to
+    exercise timeouts quickly.
     """
 
     def __init__(
@@ -51,7 +52,6 @@ class CloudTasksEmulator:
         )
         self._grpc_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cloud-tasks-grpc")
         self._server: grpc.Server | None = None
-        self._channels: list[grpc.Channel] = []
         self.port = 0
 
     @property
@@ -84,20 +84,11 @@ class CloudTasksEmulator:
 
     def stop(self) -> None:
         """Stop serving and dispatching; attempts in flight are abandoned. Safe to call twice."""
-        for channel in self._channels:
-            channel.close()
-        self._channels.clear()
         if self._server is not None:
             self._server.stop(grace=None).wait()
             self._server = None
             self._dispatcher.stop()
             self._grpc_pool.shutdown(wait=True)
-
-    def client(self) -> tasks_v2.CloudTasksClient:
-        """A client on a fresh channel to this emulator, closed by `stop()` (tests, tools)."""
-        channel = grpc.insecure_channel(self.address)
-        self._channels.append(channel)
-        return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
 
     def __enter__(self) -> CloudTasksEmulator:
         return self.start()

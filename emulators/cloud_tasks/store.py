@@ -306,8 +306,8 @@ class TaskStore:
             policy = RetryPolicy.from_config(
                 task.retry_config if "retry_config" in task else queue.queue.retry_config
             )
-            assert record.first_dispatch is not None
-            if policy.gives_up(task.dispatch_count, now - record.first_dispatch):
+            since_first_attempt = now - (record.first_dispatch or now)
+            if policy.gives_up(task.dispatch_count, since_first_attempt):
                 log.info("giving up on %s after %d attempts", name, task.dispatch_count)
                 self._forget(queue, record, now)
             elif record.in_flight == 0:  # else the attempt still running reschedules it
