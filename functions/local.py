@@ -6,6 +6,7 @@ them together on PORT with API.md's paths unchanged.
 
 from __future__ import annotations
 
+import html
 import importlib
 
 import flask
@@ -21,6 +22,18 @@ def create_app() -> flask.Flask:
         (importlib.import_module(f"functions.{name}").router, entry)
         for name, entry in ENTRY_POINTS.items()
     ]
+
+    @app.route("/_local/connected")
+    def landing() -> str:
+        """Stands in for the platform's page that people return to after Google's consent."""
+        outcome = flask.request.args.get("google_calendar", "")
+        detail = flask.request.args.get("reason") or flask.request.args.get("worker_id", "")
+        return (
+            "<!doctype html><meta charset=utf-8><title>Google Calendar</title>"
+            "<body style='font-family:sans-serif;margin:3rem'>"
+            f"<h1>Google Calendar: {html.escape(outcome)}</h1><p>{html.escape(detail)}</p>"
+            "<p>(Local stand-in for the platform's return page.)</p></body>"
+        )
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @app.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -11,18 +11,16 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import google.auth.transport.requests
-import jwt
 from google.cloud import firestore
 from google.oauth2 import id_token
 from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from shared import google_accounts
+from shared import google_accounts, signing
 from shared.clients import google_endpoints
 from shared.config import Config
 from shared.google_accounts import OAuthClient, OAuthClientMissing, oauth_client
@@ -106,17 +104,8 @@ def start(config: Config, store: Store, invite: str) -> str:
         return platform_return(config, google_calendar="error", reason=exc.reason)
 
     attempt_id = secrets.token_urlsafe(24)
-    now = int(time.time())
-    state = jwt.encode(
-        {
-            "typ": "oauth_state",
-            "jti": attempt_id,
-            "company_id": company_id,
-            "iat": now,
-            "exp": now + int(STATE_LIFETIME.total_seconds()),
-        },
-        config.signing_secret,
-        algorithm="HS256",
+    state = signing.sign(
+        config, "oauth_state", {"jti": attempt_id, "company_id": company_id}, STATE_LIFETIME
     )
     flow = _flow(config, client, autogenerate_code_verifier=True)
     extra = {"hd": client.workspace_domain} if client.workspace_domain else {}
@@ -154,13 +143,11 @@ def finish(config: Config, store: Store, params: dict[str, str]) -> str:
 
 def _consume_state(config: Config, store: Store, state: str) -> tuple[str, dict]:
     try:
-        claims = jwt.decode(state, config.signing_secret, algorithms=["HS256"])
-    except jwt.ExpiredSignatureError:
+        claims = signing.verify(config, "oauth_state", state)
+    except signing.Expired:
         raise ConsentError("expired_state") from None
-    except jwt.PyJWTError:
+    except signing.Invalid:
         raise ConsentError("invalid_state") from None
-    if claims.get("typ") != "oauth_state":
-        raise ConsentError("invalid_state")
     company_id = claims["company_id"]
     ref = store.oauth_states(company_id).document(claims["jti"])
 

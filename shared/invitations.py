@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import html
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-import jwt
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared import mail, tasks
+from shared import mail, signing, tasks
 from shared.config import Config
 from shared.errors import NotFound, Unprocessable
 from shared.store import Store
@@ -37,27 +35,18 @@ class InviteError(Exception):
 
 
 def invite_token(config: Config, company_id: str, worker_id: str) -> str:
-    now = int(time.time())
-    claims = {
-        "typ": "invite",
-        "company_id": company_id,
-        "worker_id": worker_id,
-        "iat": now,
-        "exp": now + int(INVITE_LIFETIME.total_seconds()),
-    }
-    return jwt.encode(claims, config.signing_secret, algorithm="HS256")
+    claims = {"company_id": company_id, "worker_id": worker_id}
+    return signing.sign(config, "invite", claims, INVITE_LIFETIME)
 
 
 def read_invite(config: Config, token: str) -> tuple[str, str]:
     """(company_id, worker_id) of a valid invite, or InviteError."""
     try:
-        claims = jwt.decode(token, config.signing_secret, algorithms=["HS256"])
-    except jwt.ExpiredSignatureError:
+        claims = signing.verify(config, "invite", token)
+    except signing.Expired:
         raise InviteError("expired_invite") from None
-    except jwt.PyJWTError:
+    except signing.Invalid:
         raise InviteError("invalid_invite") from None
-    if claims.get("typ") != "invite":
-        raise InviteError("invalid_invite")
     return claims["company_id"], claims["worker_id"]
 
 
