@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, RootModel
 
 from shared import alerts, google_accounts, invitations
 from shared.config import get_config
+from shared.google_calendar import is_transient
 from shared.store import Store
 from shared.sync import Busy, look_at_worker
 from shared.web import Router, parse_body
@@ -87,10 +88,10 @@ def run_task(request: flask.Request):
     except Busy:
         return {"error": {"code": "busy", "message": "another sync holds the account"}}, 503
     except HttpError as exc:
-        if exc.status_code in (403, 429) or exc.status_code >= 500:
-            log.warning("Google answered %s; Cloud Tasks will retry", exc.status_code)
-            return {"error": {"code": "retry_later", "message": "Google is busy"}}, 503
-        raise
+        if not is_transient(exc):
+            raise
+        log.warning("Google answered %s; Cloud Tasks will retry", exc.status_code)
+        return {"error": {"code": "retry_later", "message": "Google is busy"}}, 503
     return {"kind": task.kind, "outcome": outcome}
 
 

@@ -23,6 +23,15 @@ def reason(error: HttpError) -> str | None:
         return None
 
 
+_RATE_LIMITS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
+
+
+def is_transient(error: HttpError) -> bool:
+    """Worth retrying later (rate limits, Google's own failures), as opposed to a refusal."""
+    status = error.status_code or 0
+    return status == 429 or status >= 500 or (status == 403 and reason(error) in _RATE_LIMITS)
+
+
 class GoogleCalendar:
     """One Google account's calendars, as seen through its credentials."""
 

@@ -12,10 +12,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from google.cloud import firestore
+from googleapiclient.errors import HttpError
 
 from shared import delegation, google_accounts
 from shared.config import Config
-from shared.google_calendar import GoogleCalendar
+from shared.google_calendar import GoogleCalendar, is_transient, reason
 from shared.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,14 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
             credentials = google_accounts.credentials(config, store, company_id, sub)
         except google_accounts.NeedsReauthorization:
             return "needs_reauth"
-        outcome = _set_up_account(config, store, company_id, sub, worker, credentials)
+        try:
+            outcome = _set_up_account(config, store, company_id, sub, worker, credentials)
+        except HttpError as exc:
+            if is_transient(exc):
+                raise  # Cloud Tasks retries with backoff
+            # A refusal will not change by retrying: show it to the admin, keep the work.
+            ref.update({"connection.error": f"Google refused the sync ({reason(exc)})."})
+            return "failed"
     _settle(
         store,
         ref,

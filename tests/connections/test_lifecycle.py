@@ -292,3 +292,29 @@ def test_refresh_token_in_firestore_really_works(company):
             )
         )
         credentials.refresh(google.auth.transport.requests.Request())
+
+
+def test_rate_limited_google_is_retried_until_the_calendar_exists(company):
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    google = company.stack.google
+    google.inject_fault(403, "rateLimitExceeded", method="POST", path="/calendar/v3/calendars")
+    company.connect("w1")
+    status = company.wait_first_sync("w1")
+    assert google.call_counts()["calendar.calendars.insert"] == 2  # refused once, then made
+    (calendar,) = calendars_named(company.stack, "ann@example.com", "Acme Plumbing")
+    assert status["company_calendar_id"] == calendar["id"]
+
+
+def test_a_refusal_is_shown_to_the_admin_and_not_hammered(company):
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    google = company.stack.google
+    google.inject_fault(403, "forbidden", method="POST", path="/calendar/v3/calendars", count=None)
+    company.connect("w1")
+    status = wait_until(lambda: (c := company.connection("w1")).get("error") and c, timeout=10)
+    assert "forbidden" in status["error"]
+    assert status["state"] == "connected" and not status["first_sync"]["done"]
+    assert google.call_counts()["calendar.calendars.insert"] == 1
+    overview = company.call("GET", "/connections").json()["workers"]
+    assert "forbidden" in overview[0]["error"]
