@@ -27,7 +27,7 @@ from emulators.google.accounts import Accounts
 from emulators.google.calendars import CalendarStore
 from emulators.google.channels import Channels
 from emulators.google.errors import ApiError, google_error
-from emulators.google.faults import Faults, RequestLog
+from emulators.google.faults import DEFAULT_PATH, Faults, RequestLog
 from emulators.google.queries import Pages
 
 __all__ = ["GoogleStandIn", "google_error"]
@@ -170,7 +170,7 @@ class GoogleStandIn:
         reason: str | None = None,
         *,
         method: str = "*",
-        path: str = "**",
+        path: str = DEFAULT_PATH,
         count: int | None = 1,
         message: str | None = None,
     ) -> None:
@@ -178,7 +178,12 @@ class GoogleStandIn:
         self.faults.inject(status, reason, method=method, path=path, count=count, message=message)
 
     def add_latency(
-        self, seconds: float, *, method: str = "*", path: str = "**", count: int | None = None
+        self,
+        seconds: float,
+        *,
+        method: str = "*",
+        path: str = DEFAULT_PATH,
+        count: int | None = None,
     ) -> None:
         self.faults.add_latency(seconds, method=method, path=path, count=count)
 

@@ -2,7 +2,8 @@
 and per-method call counts.
 
 Rules match an HTTP method (`*` for any) and a path pattern where `*` stands for one path
-segment and `**` for anything, e.g. `/calendar/v3/calendars/*/events`. They apply to every
+segment and `**` for anything, e.g. `/calendar/v3/calendars/*/events` (default: the whole
+Calendar API). They apply to every
 request outside `/_test/`, batch parts included, so a test can fail the third insert of a batch.
 """
 
@@ -26,6 +27,7 @@ MESSAGES = {
     "authError": "Invalid Credentials",
 }
 LOG_SIZE = 10_000
+DEFAULT_PATH = "/calendar/v3/**"  # the Calendar API (batch parts included), not OAuth
 BATCH = "batch"  # the call-count key of batch HTTP requests (their parts count by method)
 
 
@@ -78,7 +80,7 @@ class Faults:
         reason: str | None = None,
         *,
         method: str = "*",
-        path: str = "**",
+        path: str = DEFAULT_PATH,
         count: int | None = 1,
         message: str | None = None,
     ) -> None:
@@ -88,7 +90,12 @@ class Faults:
             self._faults.append(rule)
 
     def add_latency(
-        self, seconds: float, *, method: str = "*", path: str = "**", count: int | None = None
+        self,
+        seconds: float,
+        *,
+        method: str = "*",
+        path: str = DEFAULT_PATH,
+        count: int | None = None,
     ) -> None:
         rule = _Latency(method.upper(), _pattern(path), count, seconds)
         with self._lock:

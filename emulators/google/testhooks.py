@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from emulators.google.calendar_api import json_body, json_response, no_content
 from emulators.google.errors import ApiError
+from emulators.google.faults import DEFAULT_PATH
 
 if TYPE_CHECKING:
     from emulators.google.app import GoogleStandIn
@@ -88,7 +89,7 @@ def inject_fault(standin: GoogleStandIn, request: Request) -> Response:
             int(body["status"]),
             body.get("reason"),
             method=body.get("method", "*"),
-            path=body.get("path", "**"),
+            path=body.get("path", DEFAULT_PATH),
             count=body.get("count", 1),
             message=body.get("message"),
         )
@@ -103,7 +104,7 @@ def add_latency(standin: GoogleStandIn, request: Request) -> Response:
         standin.add_latency(
             float(body["seconds"]),
             method=body.get("method", "*"),
-            path=body.get("path", "**"),
+            path=body.get("path", DEFAULT_PATH),
             count=body.get("count"),
         )
     except (KeyError, TypeError, ValueError):

@@ -19,11 +19,11 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_instant(value: str) -> datetime:
-    """An RFC 3339 timestamp with a mandatory offset; milliseconds are ignored as Google does."""
+    """An RFC 3339 timestamp with a mandatory offset."""
     parsed = datetime.fromisoformat(value)
     if "T" not in value.upper() or parsed.tzinfo is None:
         raise ValueError(f"not an RFC 3339 timestamp with offset: {value!r}")
-    return parsed.replace(microsecond=0)
+    return parsed
 
 
 def format_instant(moment: datetime, in_zone: ZoneInfo) -> str:

@@ -13,11 +13,18 @@ SCOPE = "https://www.googleapis.com/auth/"
 ADA = "ada@example.com"
 
 
+def stop_in_background(server) -> None:
+    """Stop without waiting: werkzeug notices a shutdown only at its next 0.5 s poll, which
+    would otherwise dominate the time of these tests."""
+    threading.Thread(target=server.stop, daemon=True).start()
+
+
 @pytest.fixture
 def google():
     """A fresh stand-in per test, on a free port."""
-    with GoogleStandIn(port=0) as standin:
-        yield standin
+    standin = GoogleStandIn(port=0).start()
+    yield standin
+    stop_in_background(standin)
 
 
 def service_for(standin: GoogleStandIn, token: str):
@@ -62,16 +69,20 @@ def api_error(call) -> HttpError:
 
 
 class Receiver:
-    """A webhook target recording each push notification's headers; can be told to fail."""
+    """A webhook target recording each push notification's headers; can be told to fail
+    (`status`) or to hold every request until `open` is set again."""
 
     def __init__(self) -> None:
         self.received: list[dict] = []
         self.status = 200
+        self.open = threading.Event()
+        self.open.set()
         self._changed = threading.Condition()
-        self._server = BackgroundWSGIServer(self._app, port=0)
+        self.server = BackgroundWSGIServer(self._app, port=0)
 
     def _app(self, environ, start_response):
         request = Request(environ)
+        self.open.wait(timeout=10)
         with self._changed:
             self.received.append({"body": request.get_data(), **dict(request.headers)})
             self._changed.notify_all()
@@ -79,7 +90,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return self._server.url + "/notifications"
+        return self.server.url + "/notifications"
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[dict]:
         with self._changed:
@@ -91,5 +102,6 @@ class Receiver:
 @pytest.fixture
 def receiver():
     target = Receiver()
-    with target._server:
-        yield target
+    target.server.start()
+    yield target
+    stop_in_background(target.server)
