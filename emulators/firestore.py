@@ -16,14 +16,14 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import requests
+
+from emulators._runtime import free_port, port_in_use, wait_for_stop_signal
 
 _JAR = Path("platform/cloud-firestore-emulator/cloud-firestore-emulator.jar")
 _SDK_ROOTS = (
@@ -61,17 +61,6 @@ def find_official_jar() -> Path | None:
         if jar.is_file():
             return jar
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def install_fallback() -> None:
@@ -174,10 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     emulator = FirestoreEmulator(args.port, args.mode).start()
     print(f"Firestore emulator ({emulator.mode}) on {emulator.host}", flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    stopping.wait()
+    wait_for_stop_signal()
     emulator.stop()
     sys.exit(0)
 

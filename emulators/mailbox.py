@@ -14,7 +14,6 @@ import email.policy
 import html
 import json
 import os
-import signal
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -22,8 +21,8 @@ from datetime import UTC, datetime
 from aiosmtpd.controller import Controller
 from werkzeug.wrappers import Request, Response
 
+from emulators._runtime import free_port, port_in_use, wait_for_stop_signal
 from emulators._wsgi import BackgroundWSGIServer
-from emulators.firestore import free_port, port_in_use
 
 
 @dataclass
@@ -152,10 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sink = MailSink(args.smtp_port, args.http_port).start()
     print(f"SMTP sink on 127.0.0.1:{sink.smtp_port}, mailbox at {sink.http_url}", flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    stopping.wait()
+    wait_for_stop_signal()
     sink.stop()
 
 

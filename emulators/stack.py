@@ -8,11 +8,10 @@ address; prints what runs where; Ctrl-C stops exactly what it started.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 from contextlib import ExitStack
 
+from emulators._runtime import wait_for_stop_signal
 from emulators._wsgi import BackgroundWSGIServer
 from emulators.firestore import FirestoreEmulator
 
@@ -47,9 +46,6 @@ def main() -> None:
     from shared.tasks import ensure_queues
 
     config = get_config()
-    stopping = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
 
     with ExitStack() as started:
         firestore = started.enter_context(FirestoreEmulator(ports["FIRESTORE_PORT"]))
@@ -79,7 +75,7 @@ An admin token for company c1, valid one day:
 Ctrl-C stops everything above.""",
             flush=True,
         )
-        stopping.wait()
+        wait_for_stop_signal()
         print("stopping…", flush=True)
     sys.exit(0)
 

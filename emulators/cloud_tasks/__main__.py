@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 
+from emulators._runtime import wait_for_stop_signal
 from emulators.cloud_tasks.emulator import DEFAULT_TOMBSTONE_TTL, CloudTasksEmulator
 from emulators.cloud_tasks.errors import ApiError
 
@@ -60,13 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ApiError) as exc:
         log.error("cannot start the Cloud Tasks emulator: %s", exc)
         return 1
-    stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
     log.info("Cloud Tasks emulator serving on %s", emulator.address)
     for queue in args.queue:
         log.info("queue %s", queue)
-    stopping.wait()
+    wait_for_stop_signal()
     log.info("stopping")
     emulator.stop()
     return 0
