@@ -30,6 +30,7 @@ def main() -> None:
         "MAILBOX_PORT": _env_port("MAILBOX_PORT", 8025),
     }
     os.environ["APP_MODE"] = "local"
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # no gRPC chatter on Ctrl-C
     for name, port in ports.items():
         os.environ[name] = str(port)
     os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{ports['FIRESTORE_PORT']}"
