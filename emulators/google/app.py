@@ -14,6 +14,7 @@ alike, so injected faults, latency, the request log and call counts see both.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from typing import Any
@@ -157,7 +158,7 @@ class GoogleStandIn:
         calendar = self.calendars.calendar(email, calendar_id)
         with self.calendars.lock:
             stored = [s.resource for s in calendar.events.values()]
-            return [dict(e) for e in stored if deleted or e["status"] != "cancelled"]
+            return [copy.deepcopy(e) for e in stored if deleted or e["status"] != "cancelled"]
 
     def invalidate_sync_tokens(self, email: str, calendar_id: str = "primary") -> None:
         """Make the calendar's sync tokens expire: their next use answers 410 fullSyncRequired."""

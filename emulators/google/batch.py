@@ -50,12 +50,12 @@ def handle_batch(standin: GoogleStandIn, request: Request) -> Response:
             400, f"A batch request cannot have more than {MAX_PARTS} parts.", "badRequest"
         )
     boundary = "batch_" + secrets.token_hex(16)
-    body = b""
+    chunks = []
     for part in parts:
         answer = standin.dispatch(_part_request(part, request), batch_part=True)
-        body += f"--{boundary}\r\n".encode() + _part_response(part.get("Content-ID"), answer)
-    body += f"--{boundary}--\r\n".encode()
-    return Response(body, content_type=f"multipart/mixed; boundary={boundary}")
+        chunks += [f"--{boundary}\r\n".encode(), _part_response(part.get("Content-ID"), answer)]
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return Response(b"".join(chunks), content_type=f"multipart/mixed; boundary={boundary}")
 
 
 handle_batch.method_id = BATCH  # type: ignore[attr-defined]

@@ -56,7 +56,8 @@ def _insufficient_scopes() -> ApiError:
 def authenticate(standin: GoogleStandIn, request: Request, method_id: str) -> Caller:
     """The caller behind `Authorization: Bearer`, if its token may call `method_id` at all."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    grant = standin.accounts.resolve_access_token(token.strip()) if scheme == "Bearer" else None
+    bearer = scheme.lower() == "bearer"
+    grant = standin.accounts.resolve_access_token(token.strip()) if bearer else None
     if grant is None:
         raise ApiError(
             401,

@@ -157,8 +157,6 @@ class CalendarStore:
 
     def create_calendar(self, email: str, body: dict, client_id: str | None) -> Calendar:
         email = email.strip().lower()
-        if not body.get("summary"):
-            raise ApiError(400, "Missing title.", "required")
         calendar_id = f"c_{secrets.token_hex(32)}@group.calendar.google.com"
         with self.lock:
             self.ensure_primary(email)
@@ -175,8 +173,9 @@ class CalendarStore:
             return calendar
 
     def _apply_calendar_fields(self, calendar: Calendar, body: dict, *, replace: bool) -> None:
-        merged = (
-            {name: body.get(name) for name in CALENDAR_FIELDS}
+        """`update` (replace) or `patch` a calendar's own fields."""
+        kept = (
+            {}
             if replace
             else {
                 "summary": calendar.summary,
@@ -184,18 +183,19 @@ class CalendarStore:
                 "location": calendar.location,
                 "timeZone": calendar.time_zone,
             }
-            | {name: body[name] for name in CALENDAR_FIELDS if name in body}
         )
-        if not merged["summary"]:
+        fields = kept | {name: body[name] for name in CALENDAR_FIELDS if name in body}
+        if not fields.get("summary"):
             raise ApiError(400, "Missing title.", "required")
+        time_zone = fields.get("timeZone") or DEFAULT_TIME_ZONE
         try:
-            zone(merged["timeZone"] or DEFAULT_TIME_ZONE)
+            zone(time_zone)
         except ValueError:
             raise ApiError(400, "Invalid time zone definition.", "invalid") from None
-        calendar.summary = merged["summary"]
-        calendar.description = merged["description"]
-        calendar.location = merged["location"]
-        calendar.time_zone = merged["timeZone"] or DEFAULT_TIME_ZONE
+        calendar.summary = fields["summary"]
+        calendar.description = fields.get("description")
+        calendar.location = fields.get("location")
+        calendar.time_zone = time_zone
         self._touch(calendar)
 
     def delete_calendar(self, calendar: Calendar) -> None:

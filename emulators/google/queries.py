@@ -219,16 +219,18 @@ def list_instances(
 
 
 def _envelope(calendar: Calendar) -> dict:
-    return {
+    envelope = {
         "kind": "calendar#events",
-        "etag": calendar.etag,
+        "etag": f'"{calendar.change}"',  # of the collection: moves with every event change
         "summary": calendar.summary,
-        "description": calendar.description or "",
         "updated": calendar.updated,
         "timeZone": calendar.time_zone,
         "accessRole": "owner",
         "defaultReminders": calendar.list_entry()["defaultReminders"],
     }
+    if calendar.description:
+        envelope["description"] = calendar.description
+    return envelope
 
 
 def _select(calendar: Calendar, candidates: Iterable[StoredEvent], query: ListQuery) -> list[dict]:

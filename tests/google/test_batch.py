@@ -91,14 +91,14 @@ def raw_batch(google, parts: list[str], authorization: str | None) -> requests.R
     )
 
 
-def test_outer_authorization_covers_parts_and_content_ids_echo(google):
+def test_outer_authorization_covers_parts_and_absolute_urls_work(google):
     token = google.accounts.issue_access_token(
         ADA, {"https://www.googleapis.com/auth/calendar"}, "test-client"
     )
     response = raw_batch(
         google,
         [
-            "GET /calendar/v3/users/me/calendarList HTTP/1.1\r\n",
+            f"GET {google.base_url}/calendar/v3/users/me/calendarList HTTP/1.1\r\n",
             "GET /calendar/v3/nowhere HTTP/1.1\r\n",
         ],
         f"Bearer {token}",
