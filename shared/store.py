@@ -14,12 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from google.api_core.exceptions import Aborted
 from google.cloud import firestore
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from shared.clients import db
 from shared.config import Config
 
 T = TypeVar("T")
+
+
+def _contended(error: BaseException) -> bool:
+    """Two transactions that read the same document and then both write can each wait
+    for the other's lock; Firestore aborts one. Its own immediate retries can collide
+    again, so we add jittered backoff on top."""
+    return isinstance(error, Aborted) or (
+        isinstance(error, ValueError) and isinstance(error.__cause__, Aborted)
+    )
 
 
 class Store:
@@ -53,7 +64,13 @@ class Store:
     def oauth_states(self, company_id: str) -> firestore.CollectionReference:
         return self.company(company_id).collection("oauth_states")
 
+    @retry(
+        retry=retry_if_exception(_contended),
+        wait=wait_random_exponential(multiplier=0.05, max=2),
+        stop=stop_after_attempt(6),
+        reraise=True,
+    )
     def transact(self, work: Callable[[firestore.Transaction], T]) -> T:
-        """Run `work(transaction)` atomically; Firestore retries it on contention,
-        so `work` must only read and write through the transaction."""
-        return firestore.transactional(work)(self.client.transaction())
+        """Run `work(transaction)` atomically. It may run several times (Firestore retries
+        conflicts), so `work` must only read and write through the transaction."""
+        return firestore.transactional(work)(self.client.transaction(max_attempts=3))
