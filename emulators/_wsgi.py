@@ -53,7 +53,10 @@ class BackgroundWSGIServer:
         except SystemExit as exc:  # werkzeug exits the process on a taken port; we raise instead
             raise OSError(f"{self._host}:{self._requested_port} is already in use") from exc
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"wsgi-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # how soon stop() is noticed
+            name=f"wsgi-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self

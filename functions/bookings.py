@@ -22,8 +22,8 @@ def put_worker_route(request: flask.Request, principal: Principal, worker_id: st
     check_id(worker_id, "worker_id")
     worker = parse_body(request, WorkerIn)
     config = get_config()
-    record = put_worker(config, Store.for_config(config), principal.company_id, worker_id, worker)
-    return worker_view(worker_id, record)
+    put_worker(config, Store.for_config(config), principal.company_id, worker_id, worker)
+    return worker_view(worker_id, worker)
 
 
 @functions_framework.http

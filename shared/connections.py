@@ -94,25 +94,24 @@ def select(
     """Choose the imported calendars (shared by every worker on the account)."""
     ref = _account_of(store, company_id, worker_id)
 
-    def choose(transaction: firestore.Transaction) -> list[dict]:
-        account = ref.get(transaction=transaction).to_dict() or {}
-        known = {calendar["id"] for calendar in account.get("calendars", [])}
+    def choose(account: dict | None) -> dict:
+        calendars = (account or {}).get("calendars", [])
+        known = {calendar["id"] for calendar in calendars}
         for index, calendar_id in enumerate(selected):
             if calendar_id not in known:
                 raise InvalidInput(
                     f"{calendar_id!r} is not one of the worker's calendars",
                     field=f"selected.{index}",
                 )
-        chosen = [
-            {**calendar, "selected": calendar["id"] in selected}
-            for calendar in account.get("calendars", [])
-        ]
-        transaction.update(ref, {"calendars": chosen})
-        return chosen
+        return {"calendars": _chosen(calendars, selected)}
 
-    chosen = store.transact(choose)
+    chosen = _chosen(store.modify(ref, choose).get("calendars", []), selected)
     resync(config, store, company_id, worker_id)
     return {"calendars": chosen}
+
+
+def _chosen(calendars: list[dict], selected: list[str]) -> list[dict]:
+    return [{**calendar, "selected": calendar["id"] in selected} for calendar in calendars]
 
 
 def resync(config: Config, store: Store, company_id: str, worker_id: str) -> None:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import google.auth.transport.requests
-from google.cloud import firestore
 from google.oauth2 import id_token
 from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
@@ -151,14 +150,13 @@ def _consume_state(config: Config, store: Store, state: str) -> tuple[str, dict]
     company_id = claims["company_id"]
     ref = store.oauth_states(company_id).document(claims["jti"])
 
-    def consume(transaction: firestore.Transaction) -> dict:
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists or snapshot.to_dict().get("used_at"):
+    def consume(attempt: dict | None) -> dict:
+        if attempt is None or attempt.get("used_at"):
             raise ConsentError("invalid_state")  # replayed, or never issued
-        transaction.update(ref, {"used_at": datetime.now(UTC), "code_verifier": None})
-        return snapshot.to_dict()
+        return {"used_at": datetime.now(UTC), "code_verifier": None}
 
-    return company_id, store.transact(consume)
+    # Two callbacks racing with one state: only one write lands, the other re-reads "used".
+    return company_id, store.modify(ref, consume)
 
 
 def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, str]:

@@ -310,30 +310,32 @@ def _cached_access_token(config: Config, company_id: str, sub: str, account: dic
     return token, expiry.replace(tzinfo=None)  # google-auth compares naive UTC
 
 
+def _leased_elsewhere(account: dict, now: datetime) -> bool:
+    lease = account.get("refresh_lease_until")
+    return bool(lease and lease > now)
+
+
 def _refresh_once(config: Config, store: Store, company_id: str, sub: str, creds):
     """Refresh under a lease so concurrent syncs of one account do not all refresh."""
     ref = store.accounts(company_id).document(sub)
     deadline = time.monotonic() + _REFRESH_LEASE.total_seconds()
-
-    def take(transaction: firestore.Transaction):
+    while True:
         now = datetime.now(UTC)
-        account = ref.get(transaction=transaction).to_dict() or {}
+
+        def take(account: dict | None, now: datetime = now) -> dict | None:
+            account = account or {}
+            cached = _cached_access_token(config, company_id, sub, account)
+            if cached or _leased_elsewhere(account, now):
+                return None
+            return {"refresh_lease_until": now + _REFRESH_LEASE}
+
+        account = store.modify(ref, take) or {}
         cached = _cached_access_token(config, company_id, sub, account)
         if cached is not None:
             return cached
-        lease = account.get("refresh_lease_until")
-        if lease and lease > now:
-            return "wait"
-        transaction.update(ref, {"refresh_lease_until": now + _REFRESH_LEASE})
-        return "refresh"
-
-    while True:
-        outcome = store.transact(take)
-        if isinstance(outcome, tuple):
-            return outcome
-        if outcome == "refresh" or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)  # another caller holds the lease; its token lands shortly
+        if not _leased_elsewhere(account, now) or time.monotonic() > deadline:
+            break  # the lease is ours (or its holder died): refresh
+        time.sleep(0.2)  # another caller is refreshing; its token lands shortly
 
     try:
         creds.refresh(google.auth.transport.requests.Request())

@@ -63,14 +63,13 @@ def _worker(store: Store, company_id: str, worker_id: str) -> dict:
 
 
 def _mark_invited(store: Store, company_id: str, worker_id: str) -> None:
-    ref = store.worker(company_id, worker_id)
+    def mark(worker: dict | None) -> dict | None:
+        state = ((worker or {}).get("connection") or {}).get("state")
+        if worker is None or state == "invited" or state not in _INVITABLE:
+            return None
+        return {"connection.state": "invited"}
 
-    def mark(transaction: firestore.Transaction) -> None:
-        record = ref.get(transaction=transaction).to_dict() or {}
-        if (record.get("connection") or {}).get("state") in _INVITABLE:
-            transaction.update(ref, {"connection.state": "invited"})
-
-    store.transact(mark)
+    store.modify(store.worker(company_id, worker_id), mark)
 
 
 def authorization_url(config: Config, store: Store, company_id: str, worker_id: str) -> str:

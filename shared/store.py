@@ -14,9 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from google.api_core.exceptions import Aborted
+from google.api_core.exceptions import Aborted, AlreadyExists, FailedPrecondition
 from google.cloud import firestore
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import (
+    retry,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from shared.clients import db
 from shared.config import Config
@@ -31,6 +37,10 @@ def _contended(error: BaseException) -> bool:
     return isinstance(error, Aborted) or (
         isinstance(error, ValueError) and isinstance(error.__cause__, Aborted)
     )
+
+
+class _Raced(Exception):
+    """The document changed between our read and our write."""
 
 
 class Store:
@@ -65,12 +75,43 @@ class Store:
         return self.company(company_id).collection("oauth_states")
 
     @retry(
+        retry=retry_if_exception_type(_Raced),
+        wait=wait_random_exponential(multiplier=0.02, max=1),
+        stop=stop_after_attempt(10),
+        reraise=True,
+    )
+    def modify(
+        self,
+        ref: firestore.DocumentReference,
+        change: Callable[[dict | None], dict | None],
+    ) -> dict | None:
+        """Read-modify-write of one document without locks: `change(current)` returns the
+        fields to update (a whole document if `current` is None), or None to write nothing.
+        The write lands only if nobody wrote the document since we read it; otherwise we
+        read again. Returns the document as it was read."""
+        snapshot = ref.get()
+        current = snapshot.to_dict() if snapshot.exists else None
+        updates = change(current)
+        if updates is None:
+            return current
+        try:
+            if snapshot.exists:
+                unchanged = self.client.write_option(last_update_time=snapshot.update_time)
+                ref.update(updates, option=unchanged)
+            else:
+                ref.create(updates)
+        except (FailedPrecondition, AlreadyExists):
+            raise _Raced(ref.path) from None
+        return current
+
+    @retry(
         retry=retry_if_exception(_contended),
         wait=wait_random_exponential(multiplier=0.05, max=2),
         stop=stop_after_attempt(6),
         reraise=True,
     )
     def transact(self, work: Callable[[firestore.Transaction], T]) -> T:
-        """Run `work(transaction)` atomically. It may run several times (Firestore retries
-        conflicts), so `work` must only read and write through the transaction."""
+        """Run `work(transaction)` atomically, for changes that span documents (use `modify`
+        for one). It may run several times (Firestore retries conflicts), so `work` must
+        only read and write through the transaction."""
         return firestore.transactional(work)(self.client.transaction(max_attempts=3))

@@ -11,7 +11,6 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from google.cloud import firestore
 from googleapiclient.errors import HttpError
 
 from shared import delegation, google_accounts
@@ -121,14 +120,15 @@ def select_calendars(entries: list[dict], previous: list[dict], company_calendar
 def _settle(store: Store, ref, seen_pending, updates: dict) -> None:
     """Apply `updates`; clear the pending marker only if nothing newer arrived meanwhile."""
 
-    def settle(transaction: firestore.Transaction) -> None:
-        current = ref.get(transaction=transaction).to_dict() or {}
+    def settle(current: dict | None) -> dict | None:
+        if current is None:
+            return None  # the worker was removed meanwhile
         changes = {**updates, "last_looked_at": datetime.now(UTC)}
         if current.get("sync_pending_since") == seen_pending:
             changes["sync_pending_since"] = None
-        transaction.update(ref, changes)
+        return changes
 
-    store.transact(settle)
+    store.modify(ref, settle)
 
 
 class _AccountLease:
@@ -140,23 +140,20 @@ class _AccountLease:
         self._holder = uuid.uuid4().hex
 
     def __enter__(self) -> None:
-        def take(transaction: firestore.Transaction) -> bool:
+        def take(account: dict | None) -> dict | None:
             now = datetime.now(UTC)
-            lease = (self._ref.get(transaction=transaction).to_dict() or {}).get("sync_lease")
+            lease = (account or {}).get("sync_lease")
             if lease and lease["until"] > now and lease["holder"] != self._holder:
-                return False
-            transaction.update(
-                self._ref, {"sync_lease": {"holder": self._holder, "until": now + SYNC_LEASE}}
-            )
-            return True
+                raise Busy("another sync holds this Google account")
+            if account is None:
+                return None  # nothing to guard; the sync will find the account gone
+            return {"sync_lease": {"holder": self._holder, "until": now + SYNC_LEASE}}
 
-        if not self._store.transact(take):
-            raise Busy("another sync holds this Google account")
+        self._store.modify(self._ref, take)
 
     def __exit__(self, *exc: object) -> None:
-        def release(transaction: firestore.Transaction) -> None:
-            lease = (self._ref.get(transaction=transaction).to_dict() or {}).get("sync_lease")
-            if lease and lease["holder"] == self._holder:
-                transaction.update(self._ref, {"sync_lease": None})
+        def release(account: dict | None) -> dict | None:
+            lease = (account or {}).get("sync_lease")
+            return {"sync_lease": None} if lease and lease["holder"] == self._holder else None
 
-        self._store.transact(release)
+        self._store.modify(self._ref, release)
