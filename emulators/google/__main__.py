@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
-import threading
 
+from emulators._runtime import wait_for_stop_signal
 from emulators.google.app import GoogleStandIn
 
 log = logging.getLogger("emulators.google")
@@ -26,12 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
     with GoogleStandIn(port=args.port) as standin:
         log.info("Google stand-in listening on %s", standin.base_url)
-        stopping.wait()
+        wait_for_stop_signal()
     log.info("Google stand-in stopped")
     return 0
 
