@@ -56,8 +56,8 @@ class Company:
         """Every Firestore document of the company, as stored."""
         company = self.stack.db.collection("companies").document(self.id)
         parts = [repr(company.get().to_dict())]
-        for collection in company.collections():
-            parts += [repr(doc.to_dict()) for doc in collection.stream()]
+        for name in ("workers", "accounts", "oauth_states", "booking_statuses", "busy_blocks"):
+            parts += [repr(doc.to_dict()) for doc in company.collection(name).stream()]
         return "\n".join(parts)
 
 
