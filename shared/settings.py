@@ -77,7 +77,7 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
     company = store.company(company_id)
     now = datetime.now(UTC)
 
-    def write(transaction: firestore.Transaction) -> tuple[dict, list[str], str | None]:
+    def write(transaction: firestore.Transaction) -> tuple[dict, dict, list[str], str | None]:
         snapshot = company.get(transaction=transaction)
         before = snapshot.to_dict() if snapshot.exists else {}
         after = {**DEFAULTS, **before, **given, "updated_at": now}
@@ -100,13 +100,15 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
             )
             after["invitation_round"] = round_id
         transaction.set(company, after)
-        return after, invited, round_id
+        return before, after, invited, round_id
 
-    record, invited, round_id = store.transact(write)
+    before, record, invited, round_id = store.transact(write)
     for worker_id in invited:
         invitations.queue_email(config, company_id, worker_id, round_id)
-    if given.get("service_account_key") and record["provider"] == "private":
-        # Domain-wide delegation: every worker of the domain can be connected now.
+    delegating = given.get("service_account_key") and record["provider"] == "private"
+    renamed = before.get("company_name") not in (None, record["company_name"])
+    if delegating or renamed:
+        # Delegation can connect the domain's workers now; a rename renames their calendars.
         for snapshot in store.workers(company_id).stream():
             request_worker_sync(config, company_id, snapshot.id)
     return {**settings_view(config, record), "authorization_emails_queued": len(invited)}

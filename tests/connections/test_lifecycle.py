@@ -72,17 +72,16 @@ def test_company_calendar_is_renamed_reused_and_recreated(company):
     first = company.wait_first_sync("w1")["company_calendar_id"]
 
     company.call("PUT", "/settings", json={"company_name": "Acme Heating"})
-    synced_at = company.connection("w1")["last_synced_at"]
-    assert company.call("POST", "/workers/w1/resync").status_code == 202
-    wait_until(lambda: company.connection("w1")["last_synced_at"] != synced_at, timeout=10)
-    (renamed,) = calendars_named(company.stack, "ann@example.com", "Acme Heating")
+    (renamed,) = wait_until(
+        lambda: calendars_named(company.stack, "ann@example.com", "Acme Heating"), timeout=10
+    )
     assert renamed["id"] == first
     assert calendars_named(company.stack, "ann@example.com", "Acme Plumbing") == []
 
     as_account_holder(company.stack, "ann@example.com").calendars().delete(
         calendarId=first
     ).execute()
-    company.call("POST", "/workers/w1/resync")
+    assert company.call("POST", "/workers/w1/resync").status_code == 202
     recreated = wait_until(
         lambda: (cid := company.connection("w1")["company_calendar_id"]) != first and cid,
         timeout=10,
@@ -318,3 +317,29 @@ def test_a_refusal_is_shown_to_the_admin_and_not_hammered(company):
     assert google.call_counts()["calendar.calendars.insert"] == 1
     overview = company.call("GET", "/connections").json()["workers"]
     assert "forbidden" in overview[0]["error"]
+
+
+def test_concurrent_syncs_of_one_account_refresh_its_token_once(company):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared import google_accounts
+    from shared.store import Store
+
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    company.connect("w1")
+    company.wait_first_sync("w1")
+    sub = _sub(company)
+    company.stack.db.document(f"companies/c1/accounts/{sub}").update({"access_token": None})
+    google = company.stack.google
+    google.reset_request_log()
+
+    store = Store(company.stack.db)
+
+    def token(_: int) -> str:
+        return google_accounts.credentials(company.stack.config, store, "c1", sub).token
+
+    with ThreadPoolExecutor(6) as pool:
+        tokens = set(pool.map(token, range(6)))
+    assert len(tokens) == 1
+    assert [entry["path"] for entry in google.request_log()] == ["/token"]
