@@ -44,10 +44,15 @@ def parse(sender: str, recipients: list[str], raw: bytes) -> Message:
         sender=sender,
         recipients=list(recipients),
         subject=str(parsed.get("Subject", "")),
-        text=text_part.get_content() if text_part else None,
-        html=html_part.get_content() if html_part else None,
+        text=_lines(text_part.get_content()) if text_part else None,
+        html=_lines(html_part.get_content()) if html_part else None,
         headers={key: str(value) for key, value in parsed.items()},
     )
+
+
+def _lines(content: str) -> str:
+    """SMTP carries CRLF; readers of the mailbox get the text as it was written."""
+    return content.replace("\r\n", "\n")
 
 
 class Mailbox:
