@@ -6,7 +6,7 @@ ROLE ?= admin
 COMPANY ?= c1
 WORKER ?=
 
-.PHONY: setup test lint run token bench clean
+.PHONY: setup test lint run token clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
