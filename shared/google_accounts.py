@@ -169,9 +169,7 @@ def link_worker(
             )
         if old_account is None or old_ref is None:
             return None
-        remaining = [w for w in old_account.get("worker_ids", []) if w != worker_id]
-        transaction.update(old_ref, {"worker_ids": remaining, "updated_at": now})
-        return old_sub if not remaining else None
+        return old_sub if _leave(transaction, old_ref, old_account, worker_id, now) else None
 
     released = store.transact(link)
     if released:
@@ -210,15 +208,20 @@ def unlink_worker(config: Config, store: Store, company_id: str, worker_id: str)
                 "sync_pending_since": None,
             },
         )
-        if account is None:
+        if account is None or account_ref is None:
             return None
-        remaining = [w for w in account.get("worker_ids", []) if w != worker_id]
-        transaction.update(account_ref, {"worker_ids": remaining, "updated_at": now})
-        return sub if not remaining else None
+        return sub if _leave(transaction, account_ref, account, worker_id, now) else None
 
     released = store.transact(unlink)
     if released:
         request_release(config, company_id, released)
+
+
+def _leave(transaction, account_ref, account: dict, worker_id: str, now: datetime) -> bool:
+    """Take the worker off the account; True if it was the last one."""
+    remaining = [w for w in account.get("worker_ids", []) if w != worker_id]
+    transaction.update(account_ref, {"worker_ids": remaining, "updated_at": now})
+    return not remaining
 
 
 def request_release(config: Config, company_id: str, sub: str) -> None:

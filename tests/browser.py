@@ -8,11 +8,14 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import requests
 
 
-class _ConsentForm(HTMLParser):
+class ConsentForm(HTMLParser):
+    """Google's consent page's form as a browser sees it."""
+
     def __init__(self, html: str) -> None:
         super().__init__()
         self.action = ""
         self.inputs: list[dict[str, str | None]] = []
+        self.buttons: list[str] = []
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -21,6 +24,26 @@ class _ConsentForm(HTMLParser):
             self.action = attributes.get("action") or ""
         elif tag == "input":
             self.inputs.append(attributes)
+        elif tag == "button" and attributes.get("name"):
+            self.buttons.append(attributes["name"])
+
+    def field(self, name: str) -> dict[str, str | None]:
+        return next(i for i in self.inputs if i.get("name") == name)
+
+    def hidden(self) -> list[tuple[str, str]]:
+        return [
+            (i["name"], i.get("value") or "")
+            for i in self.inputs
+            if i.get("type") == "hidden" and i.get("name")
+        ]
+
+    def scope_boxes(self) -> dict[str, bool]:
+        """Each scope checkbox and whether it is ticked."""
+        return {
+            i["value"]: "checked" in i
+            for i in self.inputs
+            if i.get("name") == "scope" and i.get("type") == "checkbox"
+        }
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -40,15 +63,10 @@ def consent(
     """Fill in Google's consent page like a person would; the Location Google sends us to."""
     page = requests.get(google_url, timeout=30)
     assert page.status_code == 200, page.text[:500]
-    form = _ConsentForm(page.text)
-    data = [(i["name"], i.get("value") or "") for i in form.inputs if i.get("type") == "hidden"]
-    typed = next(i.get("value") or "" for i in form.inputs if i.get("name") == "email")
-    data.append(("email", email if email is not None else typed))
-    data += [
-        ("scope", i["value"])
-        for i in form.inputs
-        if i.get("name") == "scope" and "checked" in i and i["value"] not in untick
-    ]
+    form = ConsentForm(page.text)
+    data = form.hidden()
+    data.append(("email", email if email is not None else form.field("email").get("value") or ""))
+    data += [("scope", s) for s, ticked in form.scope_boxes().items() if ticked and s not in untick]
     data.append((button, "1"))
     answer = requests.post(
         urljoin(google_url, form.action), data=data, allow_redirects=False, timeout=30

@@ -26,18 +26,6 @@ REDIRECT_TARGET = "/moved"  # where the target's 3xx answers point (it answers 2
 T = TypeVar("T")
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 5.0, what: str = "condition") -> T:
-    """Poll until `predicate()` is truthy and return it; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.005)
-
-
 @dataclass(frozen=True)
 class RecordedRequest:
     method: str

@@ -23,11 +23,8 @@ from google.rpc import code_pb2
 
 from emulators.cloud_tasks import CloudTasksEmulator
 from emulators.cloud_tasks.retry import RetryPolicy
-from tests.emulators.conftest import (
-    LOCATION,
-    OIDC_SECRET,
-    wait_until,
-)
+from tests.emulators.conftest import LOCATION, OIDC_SECRET
+from tests.helpers import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUNNING = tasks_v2.Queue.State.RUNNING

@@ -7,7 +7,6 @@ are exchanged by google-auth-oauthlib's `Flow`, tokens refreshed by google-auth.
 from __future__ import annotations
 
 import time
-from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import google.auth.transport.requests
@@ -20,6 +19,7 @@ from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import InvalidClientError, InvalidGrantError
 
 from emulators.google import GoogleStandIn
+from tests.browser import ConsentForm
 
 CALENDAR_LIST = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
 APP_CREATED = "https://www.googleapis.com/auth/calendar.app.created"
@@ -43,36 +43,6 @@ def http():
     return google.auth.transport.requests.Request()
 
 
-class ConsentForm(HTMLParser):
-    """The consent page's form as a browser sees it."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.action = ""
-        self.inputs: list[dict[str, str | None]] = []
-        self.buttons: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "form":
-            self.action = attributes.get("action") or ""
-        elif tag == "input":
-            self.inputs.append(attributes)
-        elif tag == "button" and attributes.get("name"):
-            self.buttons.append(attributes["name"])
-
-    def field(self, name: str) -> dict[str, str | None]:
-        return next(i for i in self.inputs if i.get("name") == name)
-
-    def scope_boxes(self) -> dict[str, bool]:
-        return {
-            i["value"]: "checked" in i
-            for i in self.inputs
-            if i.get("name") == "scope" and i.get("type") == "checkbox"
-        }
-
-
 def consent(
     url: str, email: str | None = WORKER, button: str = "allow", untick: tuple[str, ...] = ()
 ) -> dict[str, str]:
@@ -80,11 +50,7 @@ def consent(
     page = requests.get(url, timeout=10)
     assert page.status_code == 200, page.text
     form = ConsentForm(page.text)
-    data = [
-        (i["name"], i.get("value") or "")
-        for i in form.inputs
-        if i.get("type") == "hidden" and i.get("name")
-    ]
+    data = form.hidden()
     data.append(("email", email if email is not None else form.field("email").get("value") or ""))
     data += [("scope", s) for s, ticked in form.scope_boxes().items() if ticked and s not in untick]
     data.append((button, "1"))
