@@ -137,6 +137,10 @@ def finish(config: Config, store: Store, params: dict[str, str]) -> str:
         company_id, worker_id = _finish(config, store, params)
     except ConsentError as exc:
         return platform_return(config, google_calendar="error", reason=exc.reason)
+    except Exception:
+        # A person is waiting in a browser: they get a page that says to retry, not a 500.
+        log.exception("consent callback failed")
+        return platform_return(config, google_calendar="error", reason="server_error")
     return platform_return(config, google_calendar="connected", worker_id=worker_id)
 
 

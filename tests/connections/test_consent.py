@@ -149,3 +149,28 @@ def connect_through_google_refused(link: str) -> str:
     landing = query_of(follow(link))
     assert landing["google_calendar"] == "error"
     return landing["reason"]
+
+
+def test_google_failing_at_the_code_exchange_ends_in_a_redirect(company):
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    callback = consent(follow(company.link("w1")))
+    company.stack.google.inject_fault(503, "backendError", method="POST", path="/token")
+    assert query_of(follow(callback)) == {"google_calendar": "error", "reason": "exchange_failed"}
+    assert company.connection("w1")["state"] == "invited"
+
+
+def test_an_unexpected_failure_still_ends_in_a_redirect(company):
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    callback = consent(follow(company.link("w1")))
+    # The stored client secret no longer opens (e.g. a key rotation gone wrong).
+    company.stack.db.document("companies/c1").update(
+        {
+            "provider": "private",
+            "client_id": "x",
+            "workspace_domain": "example.com",
+            "client_secret": {"v": 1, "wrapped_key": "AAAA", "nonce": "AAAA", "ciphertext": "AAAA"},
+        }
+    )
+    assert query_of(follow(callback)) == {"google_calendar": "error", "reason": "server_error"}
