@@ -65,9 +65,12 @@ class OAuthClientMissing(Exception):
     pass
 
 
-def oauth_client(config: Config, company_id: str, company: dict) -> OAuthClient:
-    """The company's private client, or the platform's."""
-    if company.get("provider") == "private":
+def oauth_client(
+    config: Config, company_id: str, company: dict, kind: str | None = None
+) -> OAuthClient:
+    """The company's private client, or the platform's: the provider chosen now, or `kind`
+    (the one that issued an account's grant; refresh tokens are bound to their client)."""
+    if (kind or company.get("provider")) == "private":
         secret = secret_box(config).open(
             company["client_secret"], f"companies/{company_id}/client_secret"
         )
@@ -284,7 +287,7 @@ def credentials(config: Config, store: Store, company_id: str, sub: str):
     if account.get("auth") == "delegated":
         return delegated_credentials(config, company_id, company, account["email"])
 
-    client = oauth_client(config, company_id, company)
+    client = oauth_client(config, company_id, company, kind=account.get("client_kind"))
     box = secret_box(config)
     refresh_token = box.open(account["refresh_token"], _refresh_token_context(company_id, sub))
     creds = oauth2_credentials.Credentials(

@@ -343,3 +343,28 @@ def test_concurrent_syncs_of_one_account_refresh_its_token_once(company):
         tokens = set(pool.map(token, range(6)))
     assert len(tokens) == 1
     assert [entry["path"] for entry in google.request_log()] == ["/token"]
+
+
+def test_accounts_keep_refreshing_with_the_client_that_granted_them(company):
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    company.connect("w1")
+    company.wait_first_sync("w1")
+    # The admin moves the company to its own Workspace client; Ann's grant is the platform's.
+    company.call(
+        "PUT",
+        "/settings",
+        json={
+            "provider": "private",
+            "client_id": "acme-private",
+            "client_secret": "s",
+            "workspace_domain": "acme.example",
+        },
+    )
+    company.stack.db.document(f"companies/c1/accounts/{_sub(company)}").update(
+        {"access_token": None}
+    )
+    synced_at = company.connection("w1")["last_synced_at"]
+    company.call("POST", "/workers/w1/resync")
+    wait_until(lambda: company.connection("w1")["last_synced_at"] != synced_at, timeout=10)
+    assert company.connection("w1")["state"] == "connected"
