@@ -189,7 +189,31 @@ class GoogleStandIn:
         self.faults.add_latency(seconds, method=method, path=path, count=count)
 
     def clear_faults(self) -> None:
+        """Remove injected faults and latency, and notification drops and delays (messages
+        held back so far are sent now)."""
         self.faults.clear()
+        self.channels.clear_faults()
+
+    def set_paging(self, max_page_size: int | None = None, empty_pages: int = 0) -> None:
+        """Cut list pages as Google may: at most `max_page_size` items per page, below any
+        `maxResults`, after `empty_pages` empty pages (with `nextPageToken`) at the start of
+        each listing; `nextSyncToken` still only on the last page. For `events.list` and
+        `events.instances` listings started from now on; no arguments (or `reset`): normal."""
+        self.pages.set_shape(max_page_size, empty_pages)
+
+    def drop_notifications(self, count: int, channel_id: str | None = None) -> None:
+        """Do not deliver the next `count` push messages (to `channel_id`, or to any channel).
+        Each still uses up its `X-Goog-Message-Number`, so the receiver sees a gap, and is
+        logged in `notifications()` with `dropped: True`."""
+        self.channels.drop(count, channel_id)
+
+    def delay_notifications(
+        self, seconds: float, count: int | None = None, channel_id: str | None = None
+    ) -> None:
+        """Hold the next `count` push messages (None: all until `clear_faults`) to `channel_id`
+        (or to any channel) back `seconds` after they arise. Messages stay in order per channel:
+        later ones on a channel wait behind a held one. `clear_faults` sends held ones now."""
+        self.channels.delay(seconds, count, channel_id)
 
     def request_log(self) -> list[dict]:
         return self.requests.entries()
@@ -202,7 +226,8 @@ class GoogleStandIn:
         self.requests.reset()
 
     def wait_for_notifications(self, timeout: float = 5.0) -> list[dict]:
-        """Block until every queued push was delivered; returns the delivery log.
+        """Block until every queued push was delivered (or dropped; delayed ones once sent);
+        returns the delivery log.
 
         Raises TimeoutError when deliveries are still under way after `timeout` seconds.
         """
@@ -211,12 +236,13 @@ class GoogleStandIn:
         return self.channels.deliveries()
 
     def notifications(self) -> list[dict]:
-        """Deliveries made so far: channel, address, headers and the target's status."""
+        """Deliveries made so far: channel, address, headers, the target's status (None when
+        unreachable or dropped), and the `dropped` and `delayed` flags."""
         return self.channels.deliveries()
 
     def reset(self) -> None:
-        """Forget calendars, channels, faults and logs. Accounts and tokens (OAuth's) stay;
-        their primary calendars come back empty on first use."""
+        """Forget calendars, channels, faults, paging and notification hooks, and logs. Accounts
+        and tokens (OAuth's) stay; their primary calendars come back empty on first use."""
         self.calendars.reset()
         self.pages.reset()
         self.channels.reset()

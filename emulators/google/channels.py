@@ -4,11 +4,16 @@ Each channel has its own queue, drained by a shared pool of worker threads, so d
 in order per channel, concurrent across channels and never block the API request that caused
 them. Like Google: a `sync` message right after creation, then `exists` on every change, then
 `not_exists` when the watched calendar is deleted; expired channels go quiet.
+
+Also like Google, when tests ask for it (`drop`, `delay`): some messages never arrive though
+they use up their `X-Goog-Message-Number`, and some arrive late. Both are decided when a
+message is queued; a held message also holds back the ones queued after it on its channel.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -33,6 +38,32 @@ DELIVERY_TIMEOUT_SECONDS = 10
 
 
 @dataclass
+class _Message:
+    headers: dict
+    dropped: bool = False
+    delayed: bool = False
+    due: float = 0.0  # time.monotonic() before which it is held back
+
+
+@dataclass
+class _Rule:
+    """Drop or delay the next `remaining` messages (None: all until cleared) to a channel
+    (None: to any)."""
+
+    channel_id: str | None
+    remaining: int | None
+    seconds: float = 0.0
+
+    def take(self, channel_id: str) -> bool:
+        """Whether this rule hits a message to `channel_id`; counts the hit down."""
+        if self.remaining == 0 or self.channel_id not in (None, channel_id):
+            return False
+        if self.remaining is not None:
+            self.remaining -= 1
+        return True
+
+
+@dataclass(eq=False)  # compared and hashed by identity
 class Channel:
     id: str
     resource_id: str
@@ -44,8 +75,9 @@ class Channel:
     expiration_ms: int
     messages_sent: int = 0
     stopped: bool = False
-    queue: deque[dict] = field(default_factory=deque)
-    draining: bool = False
+    queue: deque[_Message] = field(default_factory=deque)
+    draining: bool = False  # a drain is submitted, running, or waiting on `timer`
+    timer: threading.Timer | None = None  # wakes the drain when the held head message is due
 
     def expired(self) -> bool:
         return time.time() * 1000 >= self.expiration_ms
@@ -60,6 +92,9 @@ class Channels:
         self._channels: dict[str, Channel] = {}
         self._pending = 0  # messages queued or being delivered
         self._deliveries: list[dict] = []
+        self._busy: set[Channel] = set()  # channels with a drain under way
+        self._drops: list[_Rule] = []
+        self._delays: list[_Rule] = []
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
         self._http = threading.local()
 
@@ -154,10 +189,18 @@ class Channels:
         }
         if channel.token is not None:
             headers["X-Goog-Channel-Token"] = channel.token
-        channel.queue.append(headers)
+        message = _Message(headers)
+        message.dropped = any(rule.take(channel.id) for rule in self._drops)
+        if not message.dropped:
+            delay = sum(rule.seconds for rule in self._delays if rule.take(channel.id))
+            if delay > 0:
+                message.delayed = True
+                message.due = time.monotonic() + delay
+        channel.queue.append(message)
         self._pending += 1
         if not channel.draining:
             channel.draining = True
+            self._busy.add(channel)
             self._pool.submit(self._drain, channel)
 
     def _drain(self, channel: Channel) -> None:
@@ -165,18 +208,65 @@ class Channels:
             with self._lock:
                 if not channel.queue:
                     channel.draining = False
+                    self._busy.discard(channel)
                     return
-                headers = channel.queue.popleft()
+                message = channel.queue[0]
+                wait = message.due - time.monotonic()
+                if wait > 0 and not channel.stopped:
+                    self._hold(channel, wait)
+                    return
+                channel.queue.popleft()
             try:
-                if not channel.stopped and not channel.expired():
-                    self._deliver(channel, headers)
+                if channel.stopped or channel.expired():
+                    continue  # stopped or expired: nothing is sent or logged
+                if message.dropped:
+                    self._record(channel, message, status=None, dropped=True)
+                else:
+                    self._deliver(channel, message)
             finally:
                 with self._lock:
                     self._pending -= 1
                     self._lock.notify_all()
 
-    def _deliver(self, channel: Channel, headers: dict) -> None:
-        record = {"channelId": channel.id, "address": channel.address, "headers": headers}
+    def _hold(self, channel: Channel, seconds: float) -> None:
+        """Resume draining `channel` in `seconds` without taking a worker meanwhile (locked)."""
+
+        def resume() -> None:
+            with self._lock:
+                if channel.timer is not timer:  # released early, or reset
+                    return
+                channel.timer = None
+                self._pool.submit(self._drain, channel)
+
+        timer = threading.Timer(seconds, resume)
+        timer.daemon = True
+        channel.timer = timer
+        timer.start()
+
+    def _release_held(self) -> None:
+        """Make every held message due now (locked)."""
+        for channel in self._busy:
+            for message in channel.queue:
+                message.due = 0.0
+            if channel.timer is not None:
+                channel.timer.cancel()
+                channel.timer = None
+                self._pool.submit(self._drain, channel)
+
+    def _record(self, channel: Channel, message: _Message, **outcome: object) -> None:
+        record = {
+            "channelId": channel.id,
+            "address": channel.address,
+            "headers": message.headers,
+            "delayed": message.delayed,
+            **outcome,
+        }
+        with self._lock:
+            self._deliveries.append(record)
+
+    def _deliver(self, channel: Channel, message: _Message) -> None:
+        headers = message.headers
+        outcome: dict = {"dropped": False}
         try:
             response = self._session().post(
                 channel.address,
@@ -185,13 +275,12 @@ class Channels:
                 timeout=DELIVERY_TIMEOUT_SECONDS,
                 allow_redirects=False,
             )
-            record["status"] = response.status_code
+            outcome["status"] = response.status_code
         except requests.RequestException as exc:
-            record["status"] = None
-            record["error"] = str(exc)
+            outcome["status"] = None
+            outcome["error"] = str(exc)
             log.info("push to %s failed: %s", channel.address, exc)
-        with self._lock:
-            self._deliveries.append(record)
+        self._record(channel, message, **outcome)
 
     def _session(self) -> requests.Session:
         """One session per worker thread, blind to proxy settings: the address is the target."""
@@ -203,6 +292,35 @@ class Channels:
         return session
 
     # -- test hooks -------------------------------------------------------
+    def drop(self, count: int, channel_id: str | None = None) -> None:
+        """The next `count` messages (to `channel_id`, or to any channel) are not delivered; they
+        still use up their message number and are logged with `dropped: True`."""
+        _check_count(count)
+        _check_channel_id(channel_id)
+        with self._lock:
+            self._drops.append(_Rule(channel_id, count))
+
+    def delay(
+        self, seconds: float, count: int | None = None, channel_id: str | None = None
+    ) -> None:
+        """Hold back the next `count` messages (None: all until cleared) to `channel_id` (or to
+        any channel) for `seconds` after they were queued; later ones on the channel wait too."""
+        seconds = float(seconds)
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"seconds must be a non-negative number, not {seconds!r}")
+        if count is not None:
+            _check_count(count)
+        _check_channel_id(channel_id)
+        with self._lock:
+            self._delays.append(_Rule(channel_id, count, seconds))
+
+    def clear_faults(self) -> None:
+        """No more drops or delays; messages held back so far go out now, in order."""
+        with self._lock:
+            self._drops.clear()
+            self._delays.clear()
+            self._release_held()
+
     def wait(self, timeout: float) -> bool:
         """True once every queued message was delivered (or given up), False on timeout."""
         with self._lock:
@@ -214,9 +332,12 @@ class Channels:
 
     def reset(self) -> None:
         with self._lock:
-            for channel in self._channels.values():
+            for channel in [*self._channels.values(), *self._busy]:
                 channel.stopped = True
             self._channels.clear()
+            self._drops.clear()
+            self._delays.clear()
+            self._release_held()  # stopped: their queues empty without deliveries
             self._deliveries.clear()
 
     def close(self) -> None:
@@ -235,3 +356,13 @@ def _expiration_ms(body: dict) -> int:
     except (TypeError, ValueError):
         raise ApiError(400, "Invalid channel expiration.", "invalid") from None
     return now_ms + ttl * 1000
+
+
+def _check_count(count: object) -> None:
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ValueError(f"count must be a non-negative integer, not {count!r}")
+
+
+def _check_channel_id(channel_id: object) -> None:
+    if channel_id is not None and not isinstance(channel_id, str):
+        raise ValueError(f"channel_id must be a string or None, not {channel_id!r}")

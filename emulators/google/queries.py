@@ -4,6 +4,9 @@ expansion, ordering, paging and sync tokens.
 A first page computes the whole answer at once and keeps it as a snapshot; page tokens point
 into it, and its `nextSyncToken` is the calendar's change number at that moment, so changes
 made while a client pages are picked up by its next incremental list.
+
+Google may cut pages short or leave them empty while `nextPageToken` is present; the
+`set_paging` test hook makes the stand-in do the same (see `PagingShape`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from werkzeug.datastructures import MultiDict
@@ -133,6 +136,22 @@ def _properties(args: MultiDict, name: str) -> list[tuple[str, str]]:
     return constraints
 
 
+@dataclass(frozen=True)
+class PagingShape:
+    """How pages are cut (the `set_paging` test hook): at most `max_page_size` items per page
+    (None: as many as asked), after `empty_pages` empty pages at the start of each listing."""
+
+    max_page_size: int | None = None
+    empty_pages: int = 0
+
+    def __post_init__(self) -> None:
+        size, empties = self.max_page_size, self.empty_pages
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+            raise ValueError(f"max_page_size must be a positive integer or None, not {size!r}")
+        if not isinstance(empties, int) or isinstance(empties, bool) or empties < 0:
+            raise ValueError(f"empty_pages must be a non-negative integer, not {empties!r}")
+
+
 @dataclass
 class _Snapshot:
     calendar_id: str
@@ -140,54 +159,85 @@ class _Snapshot:
     next_sync_token: str | None
 
 
+@dataclass(frozen=True)
+class _Cursor:
+    """Where the next page of a listing starts; page tokens name cursors."""
+
+    snapshot: _Snapshot
+    shape: PagingShape  # as it was when the listing began
+    offset: int = 0
+    empty_pages: int = 0  # empty pages still due before the item at `offset`
+
+
 class Pages:
-    """Snapshots of answers being paged through; the oldest are forgotten first."""
+    """Cursors into answers being paged through; the oldest are forgotten first."""
 
     CAPACITY = 1000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._snapshots: OrderedDict[str, _Snapshot] = OrderedDict()
+        self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
+        self._shape = PagingShape()
 
-    def page(self, snapshot: _Snapshot, offset: int, size: int) -> dict:
-        """One page of `snapshot`: items plus nextPageToken, or nextSyncToken on the last."""
-        items = snapshot.items[offset : offset + size]
-        if offset + size < len(snapshot.items):
-            key = secrets.token_urlsafe(12)
-            with self._lock:
-                self._snapshots[key] = snapshot
-                while len(self._snapshots) > self.CAPACITY:
-                    self._snapshots.popitem(last=False)
-            return {"items": items, "nextPageToken": f"{key}.{offset + size}"}
-        tail = {"nextSyncToken": snapshot.next_sync_token} if snapshot.next_sync_token else {}
-        return {"items": items, **tail}
-
-    def resume(self, token: str, calendar_id: str) -> tuple[_Snapshot, int]:
-        key, _, offset = token.rpartition(".")
+    def set_shape(self, max_page_size: int | None = None, empty_pages: int = 0) -> None:
+        """Cut the pages of listings started from now on this way; no arguments: normally."""
+        shape = PagingShape(max_page_size, empty_pages)
         with self._lock:
-            snapshot = self._snapshots.get(key)
-        if snapshot is None or snapshot.calendar_id != calendar_id or not offset.isdigit():
+            self._shape = shape
+
+    def start(self, snapshot: _Snapshot) -> _Cursor:
+        """The cursor of a new listing's first page."""
+        with self._lock:
+            shape = self._shape
+        return _Cursor(snapshot, shape, empty_pages=shape.empty_pages)
+
+    def page(self, cursor: _Cursor, size: int) -> dict:
+        """One page: items plus nextPageToken, or nextSyncToken on the last page only."""
+        snapshot = cursor.snapshot
+        if cursor.empty_pages:
+            items: list[dict] = []
+            following: _Cursor | None = replace(cursor, empty_pages=cursor.empty_pages - 1)
+        else:
+            end = cursor.offset + min(size, cursor.shape.max_page_size or size)
+            items = snapshot.items[cursor.offset : end]
+            following = replace(cursor, offset=end) if end < len(snapshot.items) else None
+        if following is None:
+            tail = {"nextSyncToken": snapshot.next_sync_token} if snapshot.next_sync_token else {}
+            return {"items": items, **tail}
+        key = secrets.token_urlsafe(12)
+        with self._lock:
+            self._cursors[key] = following
+            while len(self._cursors) > self.CAPACITY:
+                self._cursors.popitem(last=False)
+        return {"items": items, "nextPageToken": key}
+
+    def resume(self, token: str, calendar_id: str) -> _Cursor:
+        with self._lock:
+            cursor = self._cursors.get(token)
+        if cursor is None or cursor.snapshot.calendar_id != calendar_id:
             raise ApiError(400, "Invalid page token value.", "invalid")
-        return snapshot, int(offset)
+        return cursor
 
     def reset(self) -> None:
+        """Forget every cursor and page normally again."""
         with self._lock:
-            self._snapshots.clear()
+            self._cursors.clear()
+            self._shape = PagingShape()
 
 
 def list_events(store: CalendarStore, pages: Pages, calendar: Calendar, args: MultiDict) -> dict:
     """The body of an `events.list` answer."""
     query = ListQuery.parse(args)
     if args.get("pageToken"):
-        snapshot, offset = pages.resume(args["pageToken"], calendar.id)
+        cursor = pages.resume(args["pageToken"], calendar.id)
     else:
         with store.lock:
             after = store.changes_after(calendar, query.sync_token) if query.sync_token else 0
             changed = [s for s in calendar.events.values() if s.change > after]
             items = _select(calendar, changed, query)
             snapshot = _Snapshot(calendar.id, items, store.sync_token(calendar))
-        offset = 0
-    return _envelope(calendar) | pages.page(snapshot, offset, query.max_results)
+        cursor = pages.start(snapshot)
+    return _envelope(calendar) | pages.page(cursor, query.max_results)
 
 
 def list_instances(
@@ -195,7 +245,7 @@ def list_instances(
 ) -> dict:
     """The body of an `events.instances` answer: one series, expanded, exceptions applied."""
     if args.get("pageToken"):
-        snapshot, offset = pages.resume(args["pageToken"], calendar.id)
+        cursor = pages.resume(args["pageToken"], calendar.id)
     else:
         query = ListQuery(
             single_events=True,
@@ -214,8 +264,8 @@ def list_instances(
                 or stored.resource.get("recurringEventId") == event_id
             ]
             snapshot = _Snapshot(calendar.id, _select(calendar, series, query), None)
-        offset = 0
-    return _envelope(calendar) | pages.page(snapshot, offset, page_size(args))
+        cursor = pages.start(snapshot)
+    return _envelope(calendar) | pages.page(cursor, page_size(args))
 
 
 def _envelope(calendar: Calendar) -> dict:

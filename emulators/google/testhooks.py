@@ -12,11 +12,15 @@ people driving the local stack by hand. Each hook calls the same-named `GoogleSt
     DELETE /_test/accounts/{email}/calendars/{calendarId}/events/{eventId}
     POST   /_test/faults     {"status", "reason"?, "method"?, "path"?, "count"?, "message"?}
     POST   /_test/latency    {"seconds", "method"?, "path"?, "count"?}
-    DELETE /_test/faults     (clears faults and latency)
+    DELETE /_test/faults     (clears faults, latency, notification drops and delays)
+    POST   /_test/paging     {"max_page_size"?: n, "empty_pages"?: k}  (left out: no cap, 0)
+    DELETE /_test/paging     (normal paging again: set_paging())
     GET    /_test/requests   -> {"requests": [...], "counts": {"calendar.events.insert": 3, ...}}
     DELETE /_test/requests
     GET    /_test/notifications        -> {"deliveries": [...]}
     POST   /_test/notifications/wait   {"timeout"?: seconds} -> {"idle": bool, "deliveries": [...]}
+    POST   /_test/notifications/drop   {"count", "channel_id"?}
+    POST   /_test/notifications/delay  {"seconds", "count"?, "channel_id"?}
 """
 
 from __future__ import annotations
@@ -117,6 +121,20 @@ def clear_faults(standin: GoogleStandIn, request: Request) -> Response:
     return no_content()
 
 
+def set_paging(standin: GoogleStandIn, request: Request) -> Response:
+    body = json_body(request)
+    try:
+        standin.set_paging(body.get("max_page_size"), body.get("empty_pages", 0))
+    except ValueError:
+        raise ApiError(400, "Expected {max_page_size?: n >= 1, empty_pages?: k >= 0}.") from None
+    return no_content()
+
+
+def reset_paging(standin: GoogleStandIn, request: Request) -> Response:
+    standin.set_paging()
+    return no_content()
+
+
 def request_log(standin: GoogleStandIn, request: Request) -> Response:
     return json_response({"requests": standin.request_log(), "counts": standin.call_counts()})
 
@@ -134,6 +152,24 @@ def wait_for_notifications(standin: GoogleStandIn, request: Request) -> Response
     timeout = float(json_body(request).get("timeout", 5.0))
     idle = standin.channels.wait(timeout)
     return json_response({"idle": idle, "deliveries": standin.notifications()})
+
+
+def drop_notifications(standin: GoogleStandIn, request: Request) -> Response:
+    body = json_body(request)
+    try:
+        standin.drop_notifications(body["count"], body.get("channel_id"))
+    except (KeyError, ValueError):
+        raise ApiError(400, "Expected {count, channel_id?}.") from None
+    return no_content()
+
+
+def delay_notifications(standin: GoogleStandIn, request: Request) -> Response:
+    body = json_body(request)
+    try:
+        standin.delay_notifications(body["seconds"], body.get("count"), body.get("channel_id"))
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, "Expected {seconds, count?, channel_id?}.") from None
+    return no_content()
 
 
 def routes() -> list[Rule]:
@@ -154,8 +190,12 @@ def routes() -> list[Rule]:
         Rule("/_test/faults", methods=["POST"], endpoint=inject_fault),
         Rule("/_test/faults", methods=["DELETE"], endpoint=clear_faults),
         Rule("/_test/latency", methods=["POST"], endpoint=add_latency),
+        Rule("/_test/paging", methods=["POST"], endpoint=set_paging),
+        Rule("/_test/paging", methods=["DELETE"], endpoint=reset_paging),
         Rule("/_test/requests", methods=["GET"], endpoint=request_log),
         Rule("/_test/requests", methods=["DELETE"], endpoint=reset_request_log),
         Rule("/_test/notifications", methods=["GET"], endpoint=notifications),
         Rule("/_test/notifications/wait", methods=["POST"], endpoint=wait_for_notifications),
+        Rule("/_test/notifications/drop", methods=["POST"], endpoint=drop_notifications),
+        Rule("/_test/notifications/delay", methods=["POST"], endpoint=delay_notifications),
     ]
