@@ -342,7 +342,8 @@ def test_concurrent_syncs_of_one_account_refresh_its_token_once(company):
     with ThreadPoolExecutor(6) as pool:
         tokens = set(pool.map(token, range(6)))
     assert len(tokens) == 1
-    assert [entry["path"] for entry in google.request_log()] == ["/token"]
+    # (a late sync task may call the Calendar API meanwhile; only refreshes count here)
+    assert [entry["path"] for entry in google.request_log()].count("/token") == 1
 
 
 def test_accounts_keep_refreshing_with_the_client_that_granted_them(company):
