@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 import flask
 import functions_framework
+from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 from pydantic import BaseModel, Field, RootModel
 
@@ -91,6 +92,11 @@ def run_task(request: flask.Request):
         if not is_transient(exc):
             raise
         log.warning("Google answered %s; Cloud Tasks will retry", exc.status_code)
+        return {"error": {"code": "retry_later", "message": "Google is busy"}}, 503
+    except RefreshError as exc:
+        if not exc.retryable:
+            raise
+        log.warning("Google's token endpoint failed; Cloud Tasks will retry")
         return {"error": {"code": "retry_later", "message": "Google is busy"}}, 503
     return {"kind": task.kind, "outcome": outcome}
 

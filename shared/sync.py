@@ -11,6 +11,7 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
 from shared import delegation, google_accounts
@@ -54,6 +55,12 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
             credentials = google_accounts.credentials(config, store, company_id, sub)
         except google_accounts.NeedsReauthorization:
             return "needs_reauth"
+        except RefreshError as exc:
+            if exc.retryable:
+                raise  # Google's token endpoint is having trouble: Cloud Tasks retries
+            # e.g. the admin replaced the private client's secret with a wrong one
+            ref.update({"connection.error": f"Google refused our sign-in ({_oauth_error(exc)})."})
+            return "failed"
         try:
             outcome = _set_up_account(config, store, company_id, sub, worker, credentials)
         except HttpError as exc:
@@ -74,6 +81,12 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
         },
     )
     return "synced"
+
+
+def _oauth_error(error: RefreshError) -> str:
+    """The OAuth error code of a failed refresh (never the response's other content)."""
+    details = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], dict) else {}
+    return str(details.get("error", "refused"))
 
 
 def _set_up_account(

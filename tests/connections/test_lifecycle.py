@@ -369,3 +369,23 @@ def test_accounts_keep_refreshing_with_the_client_that_granted_them(company):
     company.call("POST", "/workers/w1/resync")
     wait_until(lambda: company.connection("w1")["last_synced_at"] != synced_at, timeout=10)
     assert company.connection("w1")["state"] == "connected"
+
+
+def test_a_client_google_refuses_is_shown_not_retried_forever(company):
+    company.enable(
+        provider="private",
+        client_id="acme-private.apps.googleusercontent.com",
+        client_secret="acme-secret",
+        workspace_domain="acme.example",
+    )
+    company.add_worker("w1", "ann@acme.example")
+    company.connect("w1")
+    company.wait_first_sync("w1")
+    company.call("PUT", "/settings", json={"client_secret": "a-mistyped-secret"})
+    company.stack.db.document(f"companies/c1/accounts/{_sub(company)}").update(
+        {"access_token": None}
+    )
+    company.call("POST", "/workers/w1/resync")
+    status = wait_until(lambda: (c := company.connection("w1")).get("error") and c, timeout=10)
+    assert "invalid_client" in status["error"]
+    assert "a-mistyped-secret" not in status["error"]
