@@ -118,21 +118,19 @@ def calendar_list_list(standin: GoogleStandIn, caller: Caller, request: Request)
         size = min(int(args.get("maxResults", default_size)), max_size)
     except ValueError:
         raise ApiError(400, "Invalid value for: maxResults", "invalid") from None
-    page_token = args.get("pageToken") or "0"
-    if not page_token.isdigit():
-        raise ApiError(400, "Invalid page token value.", "invalid")
-    offset = int(page_token)
-    with standin.calendars.lock:
-        # Every calendar here is the caller's own: accessRole owner passes any minAccessRole.
-        entries = [
-            calendar.list_entry()
-            for calendar in standin.calendars.calendars_of(caller.email)
-            if show_deleted or not calendar.deleted
-        ]
-    body = {"kind": "calendar#calendarList", "items": entries[offset : offset + size]}
-    if offset + size < len(entries):
-        body["nextPageToken"] = str(offset + size)
-    return json_response(body)
+    listing = f"calendarList/{caller.email}"
+    if args.get("pageToken"):
+        cursor = standin.pages.resume(args["pageToken"], listing)
+    else:
+        with standin.calendars.lock:
+            # Every calendar here is the caller's own: accessRole owner passes any minAccessRole.
+            entries = [
+                calendar.list_entry()
+                for calendar in standin.calendars.calendars_of(caller.email)
+                if show_deleted or not calendar.deleted
+            ]
+        cursor = standin.pages.start_listing(listing, entries)
+    return json_response({"kind": "calendar#calendarList", **standin.pages.page(cursor, size)})
 
 
 def calendar_list_get(standin, caller: Caller, request: Request, calendarId: str) -> Response:

@@ -191,6 +191,11 @@ class Pages:
             shape = self._shape
         return _Cursor(snapshot, shape, empty_pages=shape.empty_pages)
 
+    def start_listing(self, key: str, items: list[dict]) -> _Cursor:
+        """The first page's cursor for a listing without sync tokens (e.g. calendarList);
+        `key` names what is listed, so its page tokens work nowhere else."""
+        return self.start(_Snapshot(key, items, None))
+
     def page(self, cursor: _Cursor, size: int) -> dict:
         """One page: items plus nextPageToken, or nextSyncToken on the last page only."""
         snapshot = cursor.snapshot

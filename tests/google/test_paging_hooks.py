@@ -3,6 +3,7 @@ through the real client; the union of the pages is still exactly the listing."""
 
 import pytest
 import requests
+from googleapiclient.errors import HttpError
 
 from tests.google.conftest import ADA
 
@@ -128,3 +129,26 @@ def test_bad_paging_is_refused(google, body):
     assert response.status_code == 400
     with pytest.raises(ValueError):
         google.set_paging(**body)
+
+
+def test_calendar_list_comes_in_short_pages_too(google, api):
+    for summary in ("Football", "Choir", "Night shifts"):
+        google.create_calendar(ADA, summary)
+
+    def calendar_pages() -> list[dict]:
+        collection = api.calendarList()
+        request, answers = collection.list(maxResults=10), []
+        while request is not None:
+            answers.append(request.execute())
+            request = collection.list_next(request, answers[-1])
+        return answers
+
+    normal = calendar_pages()
+    assert [len(a["items"]) for a in normal] == [4]
+    google.set_paging(max_page_size=1, empty_pages=1)
+    answers = calendar_pages()
+    assert [len(a["items"]) for a in answers] == [0, 1, 1, 1, 1]
+    assert [c["id"] for a in answers for c in a["items"]] == [c["id"] for c in normal[0]["items"]]
+    with pytest.raises(HttpError) as refused:
+        api.calendarList().list(pageToken="not-a-token").execute()
+    assert refused.value.status_code == 400
