@@ -7,6 +7,8 @@ import pytest
 from tests.browser import connect_through_google
 from tests.helpers import wait_until
 
+PRIVATE_CLIENT_ID = "acme-private.apps.googleusercontent.com"
+
 
 class Company:
     """One company on the stack: its admin's calls and its workers' clicks."""
@@ -24,6 +26,18 @@ class Company:
         response = self.call("PUT", "/settings", json=body)
         assert response.status_code == 200, response.text
         return response.json()
+
+    def enable_private(self, **settings) -> dict:
+        """Enabled with the company's own Workspace client for acme.example."""
+        return self.enable(
+            **{
+                "provider": "private",
+                "client_id": PRIVATE_CLIENT_ID,
+                "client_secret": "acme-secret",
+                "workspace_domain": "acme.example",
+                **settings,
+            }
+        )
 
     def add_worker(self, worker_id: str, email: str, name: str | None = None, **fields) -> None:
         body = {"name": name or worker_id.title(), "email": email, "active": True, **fields}

@@ -112,12 +112,7 @@ def test_callback_without_state_or_with_garbage_is_a_redirect_not_a_500(company)
 
 
 def test_private_client_asks_for_the_domain_and_refuses_outsiders(company):
-    company.enable(
-        provider="private",
-        client_id="acme-private.apps.googleusercontent.com",
-        client_secret="acme-secret",
-        workspace_domain="acme.example",
-    )
+    company.enable_private()
     company.add_worker("w1", "ann@acme.example")
     google_url = follow(company.link("w1"))
     asked = query_of(google_url)

@@ -193,12 +193,7 @@ def _sub(company) -> str:
 
 
 def test_no_token_or_secret_is_stored_in_plain_text(company):
-    company.enable(
-        provider="private",
-        client_id="acme-private.apps.googleusercontent.com",
-        client_secret="acme-secret-value",
-        workspace_domain="acme.example",
-    )
+    company.enable_private(client_secret="acme-secret-value")
     company.add_worker("w1", "ann@acme.example")
     company.connect("w1")
     company.wait_first_sync("w1")
@@ -208,25 +203,24 @@ def test_no_token_or_secret_is_stored_in_plain_text(company):
     assert "wrapped_key" in raw  # the secrets are there, sealed
 
 
-def test_domain_wide_delegation_connects_workers_without_consent(company):
-    google = company.stack.google.base_url
-    key = requests.post(
-        f"{google}/_test/service-accounts",
-        json={
-            "domain": "acme.example",
-            "scopes": [*REQUIRED_SCOPES, "https://www.googleapis.com/auth/userinfo.email"],
-        },
+def service_account_key(company, delegated_scopes: list[str]) -> dict:
+    """A key the Workspace admin made, allowed to act for acme.example within those scopes."""
+    answer = requests.post(
+        f"{company.stack.google.base_url}/_test/service-accounts",
+        json={"domain": "acme.example", "scopes": delegated_scopes},
         timeout=10,
-    ).json()
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_domain_wide_delegation_connects_workers_without_consent(company):
+    key = service_account_key(
+        company, [*REQUIRED_SCOPES, "https://www.googleapis.com/auth/userinfo.email"]
+    )
     company.add_worker("w1", "ann@acme.example")
     company.add_worker("w2", "bob@elsewhere.example")
-    saved = company.enable(
-        provider="private",
-        client_id="acme-private.apps.googleusercontent.com",
-        client_secret="acme-secret",
-        workspace_domain="acme.example",
-        service_account_key=key,
-    )
+    saved = company.enable_private(service_account_key=key)
     assert saved["has_service_account_key"] is True
     assert saved["authorization_emails_queued"] == 1  # only the worker outside the domain
     status = company.wait_first_sync("w1")
@@ -241,20 +235,9 @@ def test_domain_wide_delegation_connects_workers_without_consent(company):
 
 
 def test_delegation_refused_by_the_workspace_is_reported(company):
-    google = company.stack.google.base_url
-    key = requests.post(
-        f"{google}/_test/service-accounts",
-        json={"domain": "acme.example", "scopes": ["https://www.googleapis.com/auth/calendar"]},
-        timeout=10,
-    ).json()
+    key = service_account_key(company, ["https://www.googleapis.com/auth/calendar"])
     company.add_worker("w1", "ann@acme.example")
-    company.enable(
-        provider="private",
-        client_id="acme-private.apps.googleusercontent.com",
-        client_secret="acme-secret",
-        workspace_domain="acme.example",
-        service_account_key=key,
-    )
+    company.enable_private(service_account_key=key)
     status = wait_until(lambda: (c := company.connection("w1")).get("error") and c, timeout=10)
     assert status["state"] != "connected"
     assert "delegation" in status["error"]
@@ -372,12 +355,7 @@ def test_accounts_keep_refreshing_with_the_client_that_granted_them(company):
 
 
 def test_a_client_google_refuses_is_shown_not_retried_forever(company):
-    company.enable(
-        provider="private",
-        client_id="acme-private.apps.googleusercontent.com",
-        client_secret="acme-secret",
-        workspace_domain="acme.example",
-    )
+    company.enable_private()
     company.add_worker("w1", "ann@acme.example")
     company.connect("w1")
     company.wait_first_sync("w1")
