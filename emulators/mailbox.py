@@ -4,6 +4,11 @@
 
 `GET /messages` lists the messages as JSON (newest last), `DELETE /messages`
 empties the mailbox, `/` shows them as a page for a person.
+
+To try failing deliveries, recipients matching a pattern can be refused as a
+real server would: `--refuse '^bounce'` answers RCPT TO with 550 (permanent);
+`--refuse-code 450` makes it a temporary refusal instead. Tests set the same
+with `Mailbox.refuse(pattern, code)`; `GET /refused` lists refused recipients.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import email.policy
 import html
 import json
 import os
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -60,7 +66,21 @@ class Mailbox:
 
     def __init__(self) -> None:
         self._messages: list[Message] = []
+        self._refused: list[str] = []
+        self._refuse: tuple[re.Pattern[str], int] | None = None
         self._changed = threading.Condition()
+
+    def refuse(self, pattern: str | None, code: int = 550) -> None:
+        """Refuse recipients matching `pattern` (a regex) with `code` at RCPT TO; None stops."""
+        if pattern is not None and not (400 <= code < 600):
+            raise ValueError("a refusal is a 4xx or 5xx reply")
+        with self._changed:
+            self._refuse = None if pattern is None else (re.compile(pattern), code)
+
+    def refused(self) -> list[str]:
+        """Every recipient refused so far (one entry per attempt), oldest first."""
+        with self._changed:
+            return list(self._refused)
 
     def add(self, message: Message) -> None:
         with self._changed:
@@ -74,6 +94,7 @@ class Mailbox:
     def clear(self) -> None:
         with self._changed:
             self._messages.clear()
+            self._refused.clear()
 
     def wait_for(self, count: int, timeout: float = 10) -> list[Message]:
         """Block until at least `count` messages arrived, or raise TimeoutError."""
@@ -82,7 +103,18 @@ class Mailbox:
                 raise TimeoutError(f"{len(self._messages)} of {count} messages after {timeout}s")
             return list(self._messages)
 
-    # aiosmtpd handler hook
+    # aiosmtpd handler hooks
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        with self._changed:
+            refuse = self._refuse
+            if refuse and refuse[0].search(address):
+                self._refused.append(address)
+                self._changed.notify_all()
+                status = "5.1.1" if refuse[1] >= 500 else "4.2.1"
+                return f"{refuse[1]} {status} <{address}>: recipient refused by the local sink"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         self.add(parse(envelope.mail_from, envelope.rcpt_tos, envelope.content))
         return "250 Message accepted for delivery"
@@ -107,8 +139,15 @@ def _page(messages: list[Message]) -> str:
 class MailSink:
     """The SMTP server plus the HTTP view of its mailbox."""
 
-    def __init__(self, smtp_port: int = 0, http_port: int = 0) -> None:
+    def __init__(
+        self,
+        smtp_port: int = 0,
+        http_port: int = 0,
+        refuse: str | None = None,
+        refuse_code: int = 550,
+    ) -> None:
         self.mailbox = Mailbox()
+        self.mailbox.refuse(refuse, refuse_code)
         self.smtp_port = smtp_port or free_port()
         self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.smtp_port)
         self._http = BackgroundWSGIServer(self._wsgi, port=http_port)
@@ -139,6 +178,9 @@ class MailSink:
         if request.path == "/messages" and request.method == "GET":
             body = json.dumps({"messages": [asdict(m) for m in self.mailbox.messages()]})
             response = Response(body, content_type="application/json")
+        elif request.path == "/refused" and request.method == "GET":
+            body = json.dumps({"refused": self.mailbox.refused()})
+            response = Response(body, content_type="application/json")
         elif request.path == "/messages" and request.method == "DELETE":
             self.mailbox.clear()
             response = Response(status=204)
@@ -153,8 +195,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the local SMTP sink and its mailbox page.")
     parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", 2525)))
     parser.add_argument("--http-port", type=int, default=int(os.environ.get("MAILBOX_PORT", 8025)))
+    parser.add_argument("--refuse", help="refuse recipients matching this regex")
+    parser.add_argument("--refuse-code", type=int, default=550, help="reply code (4xx or 5xx)")
     args = parser.parse_args(argv)
-    sink = MailSink(args.smtp_port, args.http_port).start()
+    sink = MailSink(args.smtp_port, args.http_port, args.refuse, args.refuse_code).start()
     print(f"SMTP sink on 127.0.0.1:{sink.smtp_port}, mailbox at {sink.http_url}", flush=True)
     wait_for_stop_signal()
     sink.stop()

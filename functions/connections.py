@@ -10,17 +10,12 @@ from shared import connections as use_cases
 from shared import consent, invitations
 from shared.config import get_config
 from shared.ids import check_id
+from shared.models import EmailIn
 from shared.security import Principal
 from shared.store import Store
 from shared.web import Router, parse_body
 
 router = Router()
-
-
-class EmailIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    subject: str | None = Field(default=None, min_length=1, max_length=300)
-    body: str | None = Field(default=None, min_length=1, max_length=20000)
 
 
 class SelectionIn(BaseModel):

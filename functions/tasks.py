@@ -16,7 +16,7 @@ from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 from pydantic import BaseModel, Field, RootModel
 
-from shared import alerts, google_accounts, invitations
+from shared import alerts, google_accounts, invitations, mail
 from shared.config import get_config
 from shared.google_calendar import is_transient
 from shared.store import Store
@@ -37,6 +37,7 @@ class InvitationEmail(BaseModel):
     kind: Literal["invitation_email"]
     company_id: str
     worker_id: str
+    invitation_id: str
     round: str | None = None
     subject: str | None = None
     body: str | None = None
@@ -48,15 +49,23 @@ class ReauthAlert(BaseModel):
     sub: str
 
 
-class ReleaseAccount(BaseModel):
-    kind: Literal["release_account"]
+class AccountSwitched(BaseModel):
+    kind: Literal["account_switched"]
     company_id: str
-    sub: str
+    worker_id: str
+    previous_email: str
+    new_email: str
+
+
+class ReleaseGrant(BaseModel):
+    kind: Literal["release_grant"]
+    grant_id: str
 
 
 class Task(RootModel):
     root: Annotated[
-        WorkerLook | InvitationEmail | ReauthAlert | ReleaseAccount, Field(discriminator="kind")
+        WorkerLook | InvitationEmail | ReauthAlert | AccountSwitched | ReleaseGrant,
+        Field(discriminator="kind"),
     ]
 
 
@@ -75,6 +84,7 @@ def run_task(request: flask.Request):
                     store,
                     task.company_id,
                     task.worker_id,
+                    task.invitation_id,
                     task.round,
                     task.subject,
                     task.body,
@@ -83,11 +93,32 @@ def run_task(request: flask.Request):
             case ReauthAlert():
                 sent = alerts.send_reauth_alert(config, store, task.company_id, task.sub)
                 outcome = "sent" if sent else "moot"
-            case ReleaseAccount():
-                google_accounts.release_account(config, store, task.company_id, task.sub)
-                outcome = "released"
+            case AccountSwitched():
+                sent = alerts.send_switch_alert(
+                    config,
+                    store,
+                    task.company_id,
+                    task.worker_id,
+                    task.previous_email,
+                    task.new_email,
+                )
+                outcome = "sent" if sent else "moot"
+            case ReleaseGrant():
+                outcome = google_accounts.release_grant(config, store, task.grant_id)
     except Busy:
         return {"error": {"code": "busy", "message": "another sync holds the account"}}, 503
+    except mail.Undeliverable as exc:
+        # Recorded for the admin by the use case; a 2xx so Cloud Tasks does not resend it.
+        log.warning(
+            "%s email for company %s is undeliverable (SMTP %s); not retried",
+            task.kind,
+            getattr(task, "company_id", "-"),
+            exc.smtp_code or "-",
+        )
+        return {"kind": task.kind, "outcome": "undeliverable"}
+    except mail.TryLater as exc:
+        log.warning("%s email: %s; Cloud Tasks will retry", task.kind, exc)
+        return {"error": {"code": "retry_later", "message": "the mail server is unavailable"}}, 503
     except HttpError as exc:
         if not is_transient(exc):
             raise

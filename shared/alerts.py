@@ -35,5 +35,40 @@ def send_reauth_alert(config: Config, store: Store, company_id: str, sub: str) -
         "calendar settings.\n"
     )
     subject = f"Google Calendar: {who} needs to reconnect"
+    try:
+        mail.send(config, to, subject, text, f"<p>{html.escape(text)}</p>")
+    except mail.Undeliverable as exc:
+        # Retrying cannot help (the task logs it); GET /settings shows it until admin_email changes.
+        error = f"The alert email to the admin address could not be delivered ({exc.reason})."
+        store.company(company_id).update({"admin_email_error": error})
+        raise
+    if company.get("admin_email_error"):
+        store.company(company_id).update({"admin_email_error": None})
+    return True
+
+
+def send_switch_alert(
+    config: Config,
+    store: Store,
+    company_id: str,
+    worker_id: str,
+    previous_email: str,
+    new_email: str,
+) -> bool:
+    """The switch task: the admin hears that a worker's bookings now go to another account,
+    so a switch nobody asked for is noticed."""
+    company = store.company(company_id).get().to_dict() or {}
+    worker = store.worker(company_id, worker_id).get().to_dict() or {}
+    to = company.get("admin_email")
+    if not to:
+        log.warning("company %s has no admin_email; account switch alert not sent", company_id)
+        return False
+    name = worker.get("name") or worker_id
+    text = (
+        f"{name}'s Google Calendar connection moved from {previous_email} to {new_email}.\n\n"
+        "Their bookings now go to the new account's calendar. If nobody asked for this, "
+        "disconnect the worker from the calendar settings and ask them to connect again.\n"
+    )
+    subject = f"Google Calendar: {name} switched Google account"
     mail.send(config, to, subject, text, f"<p>{html.escape(text)}</p>")
     return True

@@ -34,6 +34,10 @@ def _status(record: dict) -> dict:
     }
     if connection.get("error"):
         status["error"] = connection["error"]
+    if connection.get("switched_at"):
+        # The worker moved to this account from another one: shown so nobody misses it.
+        status["previous_google_email"] = connection.get("previous_google_email")
+        status["switched_at"] = connection["switched_at"]
     return status
 
 

@@ -1,13 +1,20 @@
 """Google's consent round trip: `/connect` sends the worker to Google, `/getAuthKey`
 brings them back.
 
-`state` is a signed, expiring token naming a single-use record that holds the
-PKCE verifier, so a replayed or forged callback connects nobody. Every way this
-can go wrong ends in a redirect to the platform with a reason, never a 500.
+`state` is a signed, expiring token naming a single-use attempt record, so a
+replayed or forged callback connects nobody. The attempt stores no secret: the
+PKCE verifier is derived from its id with our signing secret, and the record
+expires (Firestore TTL on `expire_at`). The invitation the attempt started from
+must still be the worker's current one when Google sends the person back, and
+linking uses it up. Every way this can go wrong ends in a redirect to the
+platform with a reason, never a 500.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -22,8 +29,8 @@ from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from shared import google_accounts, signing
 from shared.clients import google_endpoints
 from shared.config import Config
-from shared.google_accounts import OAuthClient, OAuthClientMissing, oauth_client
-from shared.invitations import InviteError, read_invite
+from shared.google_accounts import InvitationVoid, OAuthClient, OAuthClientMissing, oauth_client
+from shared.invitations import InviteError, is_current, read_invite
 from shared.settings import redirect_uri
 from shared.store import Store
 
@@ -86,27 +93,47 @@ def _company(store: Store, company_id: str) -> dict:
     return company
 
 
+def code_verifier(config: Config, attempt_id: str) -> str:
+    """The attempt's PKCE verifier (43 characters): derived, so it is never stored."""
+    digest = hmac.new(
+        config.signing_secret.encode(), f"pkce\n{attempt_id}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 # -- /connect ------------------------------------------------------------------
 
 
 def start(config: Config, store: Store, invite: str) -> str:
     """The URL of Google's consent screen for the invited worker (or an error return)."""
     try:
-        company_id, worker_id = read_invite(config, invite)
-        company = _company(store, company_id)
-        worker_snapshot = store.worker(company_id, worker_id).get()
-        if not worker_snapshot.exists or not worker_snapshot.to_dict().get("active", True):
-            raise ConsentError("unknown_worker")
-        worker = worker_snapshot.to_dict()
-        client = _client(config, company_id, company)
+        return _start(config, store, invite)
     except (InviteError, ConsentError) as exc:
         return platform_return(config, google_calendar="error", reason=exc.reason)
+    except Exception:
+        # e.g. the company's stored client secret no longer opens: a page, not a 500.
+        log.exception("consent start failed")
+        return platform_return(config, google_calendar="error", reason="server_error")
+
+
+def _start(config: Config, store: Store, invite_token: str) -> str:
+    invite = read_invite(config, invite_token)
+    company_id, worker_id = invite.company_id, invite.worker_id
+    company = _company(store, company_id)
+    worker_snapshot = store.worker(company_id, worker_id).get()
+    if not worker_snapshot.exists or not worker_snapshot.to_dict().get("active", True):
+        raise ConsentError("unknown_worker")
+    worker = worker_snapshot.to_dict()
+    if not is_current(worker, invite.invitation_id):
+        connected = (worker.get("connection") or {}).get("state") == "connected"
+        raise ConsentError("already_connected" if connected else "invite_used")
+    client = _client(config, company_id, company)
 
     attempt_id = secrets.token_urlsafe(24)
     state = signing.sign(
         config, "oauth_state", {"jti": attempt_id, "company_id": company_id}, STATE_LIFETIME
     )
-    flow = _flow(config, client, autogenerate_code_verifier=True)
+    flow = _flow(config, client, code_verifier=code_verifier(config, attempt_id))
     extra = {"hd": client.workspace_domain} if client.workspace_domain else {}
     url, _ = flow.authorization_url(
         access_type="offline",
@@ -116,12 +143,14 @@ def start(config: Config, store: Store, invite: str) -> str:
         state=state,
         **extra,
     )
+    now = datetime.now(UTC)
     store.oauth_states(company_id).document(attempt_id).set(
         {
             "worker_id": worker_id,
+            "invitation_id": invite.invitation_id,
             "client_kind": client.kind,
-            "code_verifier": flow.code_verifier,
-            "created_at": datetime.now(UTC),
+            "created_at": now,
+            "expire_at": now + STATE_LIFETIME,  # Firestore's TTL policy deletes it after
             "used_at": None,
         }
     )
@@ -144,7 +173,7 @@ def finish(config: Config, store: Store, params: dict[str, str]) -> str:
     return platform_return(config, google_calendar="connected", worker_id=worker_id)
 
 
-def _consume_state(config: Config, store: Store, state: str) -> tuple[str, dict]:
+def _consume_state(config: Config, store: Store, state: str) -> tuple[str, str, dict]:
     try:
         claims = signing.verify(config, "oauth_state", state)
     except signing.Expired:
@@ -155,18 +184,18 @@ def _consume_state(config: Config, store: Store, state: str) -> tuple[str, dict]
     ref = store.oauth_states(company_id).document(claims["jti"])
 
     def consume(attempt: dict | None) -> dict:
-        if attempt is None or attempt.get("used_at"):
+        if attempt is None or attempt.get("used_at") or not attempt.get("invitation_id"):
             raise ConsentError("invalid_state")  # replayed, or never issued
-        return {"used_at": datetime.now(UTC), "code_verifier": None}
+        return {"used_at": datetime.now(UTC)}
 
     # Two callbacks racing with one state: only one write lands, the other re-reads "used".
-    return company_id, store.modify(ref, consume)
+    return company_id, claims["jti"], store.modify(ref, consume)
 
 
 def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, str]:
     if not params.get("state"):
         raise ConsentError("invalid_state")
-    company_id, attempt = _consume_state(config, store, params["state"])
+    company_id, attempt_id, attempt = _consume_state(config, store, params["state"])
     worker_id = attempt["worker_id"]
     if params.get("error"):
         raise ConsentError("access_denied" if params["error"] == "access_denied" else "error")
@@ -175,7 +204,7 @@ def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, 
     company = _company(store, company_id)
     client = _client(config, company_id, company)
 
-    flow = _flow(config, client, code_verifier=attempt["code_verifier"])
+    flow = _flow(config, client, code_verifier=code_verifier(config, attempt_id))
     try:
         token = flow.fetch_token(code=params["code"])
     except (OAuth2Error, ValueError) as exc:
@@ -185,25 +214,32 @@ def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, 
     scope = token.get("scope") or []  # oauthlib may hand back a list or the raw string
     granted = set(scope.split() if isinstance(scope, str) else scope)
     identity = _identity(config, client, token)
+    unused = token.get("refresh_token") or token["access_token"]
     if client.kind == "private" and identity.hd != client.workspace_domain:
-        google_accounts.revoke(config, token.get("refresh_token") or token["access_token"])
+        google_accounts.give_back_unused(config, store, client, identity.sub, unused)
         raise ConsentError("wrong_domain")
     if not granted >= google_accounts.REQUIRED_SCOPES:
-        # Nothing half-connected: give the grant back and ask again.
-        google_accounts.revoke(config, token.get("refresh_token") or token["access_token"])
+        # Nothing half-connected: give the grant back (unless another company uses it).
+        google_accounts.give_back_unused(config, store, client, identity.sub, unused)
         raise ConsentError("missing_scopes")
     if not token.get("refresh_token"):
         raise ConsentError("no_refresh_token")
-    google_accounts.link_worker(
-        config,
-        store,
-        company_id,
-        worker_id,
-        identity,
-        refresh_token=token["refresh_token"],
-        scopes=sorted(granted),
-        client_kind=client.kind,
-    )
+    try:
+        google_accounts.link_worker(
+            config,
+            store,
+            company_id,
+            worker_id,
+            identity,
+            refresh_token=token["refresh_token"],
+            scopes=sorted(granted),
+            client=client,
+            invitation_id=attempt["invitation_id"],
+        )
+    except InvitationVoid:
+        # Used by another attempt, replaced, or voided by a connect or disconnect meanwhile.
+        google_accounts.give_back_unused(config, store, client, identity.sub, unused)
+        raise ConsentError("invite_used") from None
     return company_id, worker_id
 
 

@@ -67,6 +67,5 @@ def connect(config: Config, store: Store, company_id: str, worker_id: str) -> st
         worker_id,
         identity,
         scopes=sorted(credentials.scopes or []),
-        client_kind="delegated",
     )
     return "connected"

@@ -1,29 +1,24 @@
-"""Google accounts linked to workers: who they are, their credentials, and their health.
+"""Google accounts linked to a company's workers: who they are, their credentials, their health.
 
-One account document per Google account (`sub`) per company holds the sealed
-refresh token, the company calendar and the calendar selection; several
-workers may share it (a team inbox), one worker has at most one. Access tokens
-are cached sealed on the account and refreshed by one caller at a time.
-When Google answers `invalid_grant`, every worker on the account needs to
-reconnect, the admin is told once, and pending work waits for the reconnect.
+One account document per Google account (`sub`) per company holds the company
+calendar, the calendar selection and the workers using it. Several workers may
+share it (a team inbox); one worker has at most one. The OAuth grant behind the
+account belongs to `grants` (one per client and Google account, across companies).
+When Google refuses that grant, every worker of every company using it needs to
+reconnect, each admin is told once, and pending work waits for the reconnect.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import google.auth.transport.requests
-import requests
-from google.auth.exceptions import RefreshError
 from google.cloud import firestore
-from google.oauth2 import credentials as oauth2_credentials
 from google.oauth2 import service_account
 
-from shared import tasks
+from shared import grants, invitations, tasks
 from shared.clients import google_endpoints
 from shared.config import Config
 from shared.crypto import secret_box
@@ -38,12 +33,15 @@ REQUIRED_SCOPES = frozenset({CALENDAR_LIST, APP_CALENDARS, READ_EVENTS})
 EMAIL = "https://www.googleapis.com/auth/userinfo.email"
 CONSENT_SCOPES = ["openid", EMAIL, *sorted(REQUIRED_SCOPES)]
 
-_REFRESH_LEASE = timedelta(seconds=30)
-_EXPIRY_MARGIN = timedelta(seconds=60)
+_LINKED = ("connected", "needs_reauth")
 
 
 class NeedsReauthorization(Exception):
     """Google refused the account's grant; the worker must reconnect."""
+
+
+class InvitationVoid(Exception):
+    """The invitation behind a consent was used, replaced or voided meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -80,14 +78,6 @@ def oauth_client(
     return OAuthClient("platform", config.platform_client_id, config.platform_client_secret)
 
 
-def _refresh_token_context(company_id: str, sub: str) -> str:
-    return f"companies/{company_id}/accounts/{sub}/refresh_token"
-
-
-def _access_token_context(company_id: str, sub: str) -> str:
-    return f"companies/{company_id}/accounts/{sub}/access_token"
-
-
 def _new_connection(identity: Identity, scopes: list[str], now: datetime) -> dict:
     return {
         "state": "connected",
@@ -105,6 +95,14 @@ def _new_connection(identity: Identity, scopes: list[str], now: datetime) -> dic
 # -- linking ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Linked:
+    """What a link changed, for the work that follows its commit."""
+
+    released_grants: list[str]
+    switched_from: str | None  # the Google address the worker was moved off
+
+
 def link_worker(
     config: Config,
     store: Store,
@@ -113,27 +111,31 @@ def link_worker(
     identity: Identity,
     *,
     scopes: list[str],
-    client_kind: str,
+    client: OAuthClient | None = None,
     refresh_token: str | None = None,
-) -> None:
-    """Connect the worker to the account (moving it off any other), then ask for a sync."""
+    invitation_id: str | None = None,
+) -> Linked:
+    """Connect the worker to the account (moving it off any other), then ask for a sync.
+
+    With `refresh_token` (and its `client`) the account uses that OAuth grant; without,
+    domain-wide delegation. With `invitation_id`, the invitation the consent started from
+    must still be the worker's current one; it is used up in the same transaction.
+    """
     now = datetime.now(UTC)
     account_ref = store.accounts(company_id).document(identity.sub)
     worker_ref = store.worker(company_id, worker_id)
-    sealed = (
-        secret_box(config).seal(refresh_token, _refresh_token_context(company_id, identity.sub))
-        if refresh_token
-        else None
-    )
+    new_gid = grants.grant_id(client.client_id, identity.sub) if refresh_token and client else None
 
-    def link(transaction: firestore.Transaction) -> str | None:
+    def link(transaction: firestore.Transaction) -> Linked:
         # Firestore transactions read everything first, then write.
         worker = worker_ref.get(transaction=transaction).to_dict() or {}
+        if invitation_id is not None and not invitations.is_current(worker, invitation_id):
+            raise InvitationVoid(worker_id)
         account_snapshot = account_ref.get(transaction=transaction)
         account = account_snapshot.to_dict() if account_snapshot.exists else {}
-        old_sub = (worker.get("connection") or {}).get("google_sub")
-        old_ref = None
-        old_account = None
+        previous = worker.get("connection") or {}
+        old_sub = previous.get("google_sub")
+        old_ref = old_account = None
         if old_sub and old_sub != identity.sub:
             old_ref = store.accounts(company_id).document(old_sub)
             old_account = old_ref.get(transaction=transaction).to_dict()
@@ -144,14 +146,49 @@ def link_worker(
                 other = other_ref.get(transaction=transaction).to_dict() or {}
                 if (other.get("connection") or {}).get("state") == "needs_reauth":
                     waiting.append(other_ref)
+        # Grants this link touches: the one just issued, the one the account used before,
+        # and the one of the account the worker leaves (if it is the last one there).
+        touched: dict[str, grants.GrantChange] = {}
+        for gid in {new_gid, account.get("grant_id"), (old_account or {}).get("grant_id")}:
+            if gid:
+                touched[gid] = grants.GrantChange.read(store, transaction, gid)
+
+        released: list[str] = []
+        left_old = old_account is not None and old_ref is not None
+        if left_old and _leave(transaction, old_ref, old_account, worker_id, now):
+            old_gid = old_account.get("grant_id")
+            if old_gid and touched[old_gid].leave(company_id, now):
+                released.append(old_gid)
+        if new_gid and client and refresh_token:
+            previous_gid = account.get("grant_id")
+            if (
+                previous_gid
+                and previous_gid != new_gid
+                and touched[previous_gid].leave(company_id, now)
+            ):
+                released.append(previous_gid)  # the account moved to another client's grant
+            touched[new_gid].join(
+                config,
+                company_id,
+                client_id=client.client_id,
+                client_kind=client.kind,
+                sub=identity.sub,
+                email=identity.email,
+                scopes=scopes,
+                refresh_token=refresh_token,
+                now=now,
+            )
+        elif account.get("grant_id") and touched[account["grant_id"]].leave(company_id, now):
+            released.append(account["grant_id"])  # now delegated: no grant needed
 
         account.update(
             {
                 "email": identity.email,
                 "hd": identity.hd,
                 "scopes": scopes,
-                "auth": "oauth" if refresh_token else "delegated",
-                "client_kind": client_kind,
+                "auth": "oauth" if new_gid else "delegated",
+                "grant_id": new_gid,
+                "client_kind": client.kind if new_gid and client else "delegated",
                 "state": "connected",
                 "error": None,
                 "reauth_alert_queued_at": None,
@@ -159,26 +196,44 @@ def link_worker(
                 "updated_at": now,
             }
         )
-        if sealed:
-            account["refresh_token"] = sealed
-            account["access_token"] = None  # minted for the previous grant
         transaction.set(account_ref, account)
         connection = _new_connection(identity, scopes, now)
         connection["company_calendar_id"] = account.get("company_calendar_id")
-        transaction.update(worker_ref, {"connection": connection, "sync_pending_since": now})
+        switched_from = None
+        if previous.get("state") in _LINKED and old_sub and old_sub != identity.sub:
+            switched_from = previous.get("google_email")
+            connection["previous_google_email"] = switched_from
+            connection["switched_at"] = now
+        transaction.update(
+            worker_ref,
+            {"connection": connection, "sync_pending_since": now, **invitations.VOIDED},
+        )
         for other_ref in waiting:
             transaction.update(
                 other_ref, {"connection.state": "connected", "connection.error": None}
             )
-        if old_account is None or old_ref is None:
-            return None
-        return old_sub if _leave(transaction, old_ref, old_account, worker_id, now) else None
+        for change in touched.values():
+            change.write(transaction)
+        return Linked(released_grants=released, switched_from=switched_from)
 
-    released = store.transact(link)
-    if released:
-        request_release(config, company_id, released)
+    linked = store.transact(link)
+    for gid in linked.released_grants:
+        request_release(config, gid)
+    if linked.switched_from:
+        tasks.enqueue(
+            config,
+            {
+                "kind": "account_switched",
+                "company_id": company_id,
+                "worker_id": worker_id,
+                "previous_email": linked.switched_from,
+                "new_email": identity.email,
+            },
+            queue=config.mail_queue,
+        )
     for other_id in _workers_of(store, company_id, identity.sub):
         tasks.enqueue(config, {"kind": "worker", "company_id": company_id, "worker_id": other_id})
+    return linked
 
 
 def _workers_of(store: Store, company_id: str, sub: str) -> list[str]:
@@ -187,7 +242,8 @@ def _workers_of(store: Store, company_id: str, sub: str) -> list[str]:
 
 
 def unlink_worker(config: Config, store: Store, company_id: str, worker_id: str) -> None:
-    """Disconnect: the worker leaves its account; the last one out releases it."""
+    """Disconnect: the worker leaves its account, and outstanding invitations die with the
+    connection. The company's last worker on the account lets go of its grant."""
     worker_ref = store.worker(company_id, worker_id)
     now = datetime.now(UTC)
 
@@ -197,6 +253,8 @@ def unlink_worker(config: Config, store: Store, company_id: str, worker_id: str)
         sub = connection.get("google_sub")
         account_ref = store.accounts(company_id).document(sub) if sub else None
         account = account_ref.get(transaction=transaction).to_dict() if account_ref else None
+        gid = (account or {}).get("grant_id")
+        grant = grants.GrantChange.read(store, transaction, gid) if gid else None
         transaction.update(
             worker_ref,
             {
@@ -209,15 +267,20 @@ def unlink_worker(config: Config, store: Store, company_id: str, worker_id: str)
                     "previous_google_email": connection.get("google_email"),
                 },
                 "sync_pending_since": None,
+                **invitations.VOIDED,
             },
         )
         if account is None or account_ref is None:
             return None
-        return sub if _leave(transaction, account_ref, account, worker_id, now) else None
+        if not _leave(transaction, account_ref, account, worker_id, now) or grant is None:
+            return None
+        released = grant.leave(company_id, now)
+        grant.write(transaction)
+        return gid if released else None
 
     released = store.transact(unlink)
     if released:
-        request_release(config, company_id, released)
+        request_release(config, released)
 
 
 def _leave(transaction, account_ref, account: dict, worker_id: str, now: datetime) -> bool:
@@ -227,51 +290,31 @@ def _leave(transaction, account_ref, account: dict, worker_id: str, now: datetim
     return not remaining
 
 
-def request_release(config: Config, company_id: str, sub: str) -> None:
-    tasks.enqueue(config, {"kind": "release_account", "company_id": company_id, "sub": sub})
+def request_release(config: Config, gid: str) -> None:
+    tasks.enqueue(config, {"kind": "release_grant", "grant_id": gid})
 
 
-def release_account(config: Config, store: Store, company_id: str, sub: str) -> None:
-    """The release task: an account no worker uses gives its grant back to Google.
+def release_grant(config: Config, store: Store, gid: str) -> str:
+    """The release task; if a consent relinked the grant while it was being revoked, the
+    grant's users sync now, so a token that died with the revocation is found at once."""
+    outcome = grants.release(config, store, gid)
+    if outcome == "relinked":
+        record = grants.grant_ref(store, gid).get().to_dict() or {}
+        for company_id in record.get("companies", []):
+            for worker_id in _workers_of(store, company_id, record["sub"]):
+                tasks.enqueue(
+                    config, {"kind": "worker", "company_id": company_id, "worker_id": worker_id}
+                )
+    return outcome
 
-    Revoking a refresh token ends the whole grant for that client and account, so
-    it happens only when no worker shares the account any more.
-    """
-    ref = store.accounts(company_id).document(sub)
-    snapshot = ref.get()
-    if not snapshot.exists:
+
+def give_back_unused(config: Config, store: Store, client: OAuthClient, sub: str, token: str):
+    """Return a grant we will not use (partial consent, wrong domain) unless another company
+    already relies on it: revoking ends the grant for everyone."""
+    record = grants.grant_ref(store, grants.grant_id(client.client_id, sub)).get().to_dict()
+    if record and record.get("companies"):
         return
-    account = snapshot.to_dict()
-    if account.get("worker_ids"):
-        return  # someone reconnected meanwhile
-    if account.get("refresh_token"):
-        token = secret_box(config).open(
-            account["refresh_token"], _refresh_token_context(company_id, sub)
-        )
-        revoke(config, token)
-    ref.update(
-        {
-            "state": "released",
-            "refresh_token": None,
-            "access_token": None,
-            "updated_at": datetime.now(UTC),
-        }
-    )
-
-
-def revoke(config: Config, token: str) -> None:
-    """Give a grant back to Google. Best effort: a dead token is already what we want."""
-    try:
-        response = requests.post(
-            google_endpoints(config).revoke,
-            data={"token": token},
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            timeout=15,
-        )
-        if response.status_code not in (200, 400):
-            log.warning("token revocation answered %s", response.status_code)
-    except requests.RequestException as exc:
-        log.warning("token revocation failed: %s", type(exc).__name__)
+    grants.revoke(config, token)
 
 
 # -- credentials -------------------------------------------------------------------
@@ -279,103 +322,47 @@ def revoke(config: Config, token: str) -> None:
 
 def credentials(config: Config, store: Store, company_id: str, sub: str):
     """Credentials for calling Google as the account; NeedsReauthorization if the grant died."""
-    ref = store.accounts(company_id).document(sub)
-    account = ref.get().to_dict() or {}
+    account = store.accounts(company_id).document(sub).get().to_dict() or {}
     company = store.company(company_id).get().to_dict() or {}
-    if account.get("state") == "needs_reauth":
+    linked = account.get("auth") == "delegated" or account.get("grant_id")
+    if account.get("state") == "needs_reauth" or not linked:
         raise NeedsReauthorization(sub)
-    if account.get("auth") == "delegated":
+    if account["auth"] == "delegated":
         return delegated_credentials(config, company_id, company, account["email"])
-
     client = oauth_client(config, company_id, company, kind=account.get("client_kind"))
-    box = secret_box(config)
-    refresh_token = box.open(account["refresh_token"], _refresh_token_context(company_id, sub))
-    creds = oauth2_credentials.Credentials(
-        token=None,
-        refresh_token=refresh_token,
-        token_uri=google_endpoints(config).token,
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        scopes=account.get("scopes"),
-    )
-    cached = _cached_access_token(config, company_id, sub, account)
-    if cached is None:
-        cached = _refresh_once(config, store, company_id, sub, creds)
-    creds.token, creds.expiry = cached
-    return creds
-
-
-def _cached_access_token(config: Config, company_id: str, sub: str, account: dict):
-    sealed = account.get("access_token")
-    if not sealed:
-        return None
-    expiry = datetime.fromisoformat(sealed["expiry"])
-    if expiry - _EXPIRY_MARGIN <= datetime.now(UTC):
-        return None
-    token = secret_box(config).open(sealed["token"], _access_token_context(company_id, sub))
-    return token, expiry.replace(tzinfo=None)  # google-auth compares naive UTC
-
-
-def _leased_elsewhere(account: dict, now: datetime) -> bool:
-    lease = account.get("refresh_lease_until")
-    return bool(lease and lease > now)
-
-
-def _refresh_once(config: Config, store: Store, company_id: str, sub: str, creds):
-    """Refresh under a lease so concurrent syncs of one account do not all refresh."""
-    ref = store.accounts(company_id).document(sub)
-    deadline = time.monotonic() + _REFRESH_LEASE.total_seconds()
-    while True:
-        now = datetime.now(UTC)
-
-        def take(account: dict | None, now: datetime = now) -> dict | None:
-            account = account or {}
-            cached = _cached_access_token(config, company_id, sub, account)
-            if cached or _leased_elsewhere(account, now):
-                return None
-            return {"refresh_lease_until": now + _REFRESH_LEASE}
-
-        account = store.modify(ref, take) or {}
-        cached = _cached_access_token(config, company_id, sub, account)
-        if cached is not None:
-            return cached
-        if not _leased_elsewhere(account, now) or time.monotonic() > deadline:
-            break  # the lease is ours (or its holder died): refresh
-        time.sleep(0.2)  # another caller is refreshing; its token lands shortly
-
     try:
-        creds.refresh(google.auth.transport.requests.Request())
-    except RefreshError as exc:
-        ref.update({"refresh_lease_until": None})
-        if "invalid_grant" in str(exc):
-            mark_needs_reauth(config, store, company_id, sub)
-            raise NeedsReauthorization(sub) from None
-        raise
-    expiry = creds.expiry.replace(tzinfo=UTC)
-    ref.update(
-        {
-            "access_token": {
-                "token": secret_box(config).seal(
-                    creds.token, _access_token_context(company_id, sub)
-                ),
-                "expiry": expiry.isoformat(),
-            },
-            "refresh_lease_until": None,
-        }
-    )
-    return creds.token, creds.expiry
+        return grants.oauth_credentials(
+            config, store, account["grant_id"], client.client_id, client.client_secret
+        )
+    except grants.GrantRefused:
+        grant_refused(config, store, account["grant_id"], sub)
+        raise NeedsReauthorization(sub) from None
 
 
 def delegated_credentials(config: Config, company_id: str, company: dict, email: str):
-    """Workspace domain-wide delegation: the company's service account acts as `email`."""
+    """Workspace domain-wide delegation: the company's service account acts as `email`.
+
+    The token endpoint is ours to choose, never the uploaded key's: a tenant must not be
+    able to make the backend post signed assertions to an address of its own.
+    """
     info = json.loads(
         secret_box(config).open(
             company["service_account_key"], f"companies/{company_id}/service_account_key"
         )
     )
+    info["token_uri"] = google_endpoints(config).token
     return service_account.Credentials.from_service_account_info(
         info, scopes=[EMAIL, *sorted(REQUIRED_SCOPES)], subject=email
     )
+
+
+def grant_refused(config: Config, store: Store, gid: str, sub: str) -> None:
+    """Google refused the grant (401, then `invalid_grant`): every company using it learns
+    that its workers on the account must reconnect."""
+    for company_id in grants.refused(store, gid):
+        account = store.accounts(company_id).document(sub).get().to_dict() or {}
+        if account.get("grant_id") == gid:
+            mark_needs_reauth(config, store, company_id, sub)
 
 
 def mark_needs_reauth(config: Config, store: Store, company_id: str, sub: str) -> None:
@@ -392,7 +379,7 @@ def mark_needs_reauth(config: Config, store: Store, company_id: str, sub: str) -
                 {"connection.state": "needs_reauth", "connection.error": message},
             )
         alert = not account.get("reauth_alert_queued_at")
-        update = {"state": "needs_reauth", "error": message, "access_token": None}
+        update = {"state": "needs_reauth", "error": message}
         if alert:
             update["reauth_alert_queued_at"] = now
         transaction.update(ref, update)

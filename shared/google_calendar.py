@@ -27,9 +27,12 @@ _RATE_LIMITS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
 
 
 def is_transient(error: HttpError) -> bool:
-    """Worth retrying later (rate limits, Google's own failures), as opposed to a refusal."""
+    """Worth retrying later (rate limits, Google's own failures, an access token that died
+    before its time and is refreshed on the retry), as opposed to a refusal."""
     status = error.status_code or 0
-    return status == 429 or status >= 500 or (status == 403 and reason(error) in _RATE_LIMITS)
+    if status in (401, 429) or status >= 500:
+        return True
+    return status == 403 and reason(error) in _RATE_LIMITS
 
 
 class GoogleCalendar:

@@ -22,6 +22,7 @@ from google.oauth2 import id_token
 
 from shared.config import Config
 from shared.errors import Forbidden, Unauthenticated
+from shared.ids import is_valid_id
 
 Role = Literal["admin", "fieldworker", "system"]
 ROLES: tuple[Role, ...] = ("admin", "fieldworker", "system")
@@ -82,20 +83,29 @@ def authenticate_platform(request: flask.Request, config: Config) -> Principal:
     except jwt.PyJWTError as exc:
         raise Unauthenticated(f"invalid token: {exc}", code="invalid_token") from None
 
-    company_id, role, worker_id = (
-        claims.get("company_id"),
-        claims.get("role"),
-        claims.get("worker_id"),
-    )
-    if not isinstance(company_id, str) or not company_id:
-        raise Unauthenticated("token lacks company_id", code="invalid_token")
+    # PyJWT reads time claims through int(), so "9999999999" or true would pass as times.
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise Unauthenticated(f"token {name} must be a number", code="invalid_token")
+    company_id, role = claims.get("company_id"), claims.get("role")
+    worker_id = claims.get("worker_id") or None
+    # Token ids become Firestore paths, exactly like ids in URLs.
+    if not is_valid_id(company_id):
+        raise Unauthenticated("token company_id is missing or not a valid id", code="invalid_token")
     if role not in ROLES:
         raise Unauthenticated(
             "token role must be admin, fieldworker or system", code="invalid_token"
         )
-    if role == "fieldworker" and (not isinstance(worker_id, str) or not worker_id):
+    if role == "fieldworker" and worker_id is None:
         raise Unauthenticated("fieldworker token lacks worker_id", code="invalid_token")
-    return Principal(company_id=company_id, role=role, worker_id=worker_id or None)
+    if worker_id is not None and not is_valid_id(worker_id):
+        raise Unauthenticated("token worker_id is not a valid id", code="invalid_token")
+    return Principal(company_id=company_id, role=role, worker_id=worker_id)
+
+
+def _is_numeric_date(value: object) -> bool:
+    """RFC 7519's NumericDate: a JSON number (integer, or with a fraction), never a string."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def authenticate_service(request: flask.Request, config: Config) -> dict:

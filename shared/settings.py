@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from google.cloud import firestore
 
 from shared import delegation, invitations
+from shared.clients import google_endpoints
 from shared.config import Config
 from shared.crypto import secret_box
 from shared.errors import InvalidInput
-from shared.models import BookingStatusIn, SettingsIn
+from shared.models import BookingStatusIn, ServiceAccountKey, SettingsIn
 from shared.store import Store
 from shared.workers import request_worker_sync
 
@@ -48,6 +50,8 @@ def settings_view(config: Config, record: dict) -> dict:
     view = {key: record.get(key, default) for key, default in DEFAULTS.items()}
     view["has_client_secret"] = bool(record.get("client_secret"))
     view["has_service_account_key"] = bool(record.get("service_account_key"))
+    # Set when an alert to admin_email bounced; cleared when the address changes.
+    view["admin_email_error"] = record.get("admin_email_error")
     view["redirect_uri"] = redirect_uri(config)
     return view
 
@@ -67,12 +71,18 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
     for key in _NOT_NULLABLE:
         if key in given and given[key] is None:
             raise InvalidInput(f"{key} cannot be null", field=key)
+    key = changes.service_account_key
+    if key is not None:
+        check_service_account_key_urls(config, key)
+    if "admin_email" in given:
+        given["admin_email_error"] = None  # a new address deserves a fresh try
     box = secret_box(config)
     if given.get("client_secret") is not None:
         given["client_secret"] = box.seal(given["client_secret"], client_secret_context(company_id))
-    if given.get("service_account_key") is not None:
+    if key is not None:
+        # Only the validated fields are kept.
         given["service_account_key"] = box.seal(
-            _json(given["service_account_key"]), service_account_key_context(company_id)
+            _json(key.model_dump(exclude_none=True)), service_account_key_context(company_id)
         )
     company = store.company(company_id)
     now = datetime.now(UTC)
@@ -124,6 +134,36 @@ def _check_complete(settings: dict) -> None:
         for key in ("client_id", "client_secret", "workspace_domain"):
             if not settings.get(key):
                 raise InvalidInput(f"{key} is required for a private OAuth client", field=key)
+
+
+def _key_urls(config: Config, client_email: str) -> dict[str, set[str]]:
+    """The addresses a key file may name: Google's documented ones, or the stand-in's locally."""
+    endpoints = google_endpoints(config)
+    base = config.google_api_base.rstrip("/") if config.google_api_base else None
+    accounts = base or "https://accounts.google.com"
+    certs = (base or "https://www.googleapis.com") + "/robot/v1/metadata/x509/"
+    return {
+        "token_uri": {endpoints.token},
+        "auth_uri": {accounts + "/o/oauth2/auth"},
+        "auth_provider_x509_cert_url": {endpoints.certs},
+        # Google writes the address percent-encoded; the stand-in does not.
+        "client_x509_cert_url": {certs + quote(client_email, safe=""), certs + client_email},
+        "universe_domain": {"googleapis.com"},
+    }
+
+
+def check_service_account_key_urls(config: Config, key: ServiceAccountKey) -> None:
+    """Every address in the key must be Google's: the delegation flow posts a signed assertion
+    to token_uri, so any other address would let an admin make us call anywhere (SSRF)."""
+    for field, allowed in _key_urls(config, key.client_email).items():
+        value = getattr(key, field)
+        if value is None and field != "token_uri":
+            continue  # optional in the key file; nothing uses it
+        if value not in allowed:
+            raise InvalidInput(
+                f"service_account_key.{field} must be {min(allowed)}",
+                field=f"service_account_key.{field}",
+            )
 
 
 def _json(value: dict) -> str:

@@ -2,11 +2,16 @@
 
 Layout (all under the company, so one company can never read another's data):
     companies/{company_id}                      settings
-    companies/{company_id}/workers/{worker_id}  roster entry, its connection and sync markers
+    companies/{company_id}/workers/{worker_id}  roster entry, its connection, its current
+                                                invitation and sync markers
     companies/{company_id}/booking_statuses/{id} the push/delete flags per status
-    companies/{company_id}/accounts/{sub}       a linked Google account (sealed refresh token)
-    companies/{company_id}/oauth_states/{id}    single-use consent attempts (PKCE verifier)
+    companies/{company_id}/accounts/{sub}       a linked Google account (calendars, its grant)
+    companies/{company_id}/oauth_states/{id}    single-use consent attempts (TTL: expire_at)
     companies/{company_id}/busy_blocks/{id}     workers' Google events, imported as busy time
+except what Google itself shares across companies:
+    grants/{grant_id}                           one OAuth grant per client and Google account
+                                                (sealed refresh token, companies using it);
+                                                see grants.py. No endpoint reads it.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ class Store:
         return self.company(company_id).collection("busy_blocks")
 
     def oauth_states(self, company_id: str) -> firestore.CollectionReference:
+        """Consent attempts; a TTL policy on `expire_at` deletes the abandoned ones."""
         return self.company(company_id).collection("oauth_states")
 
     @retry(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
-from shared import delegation, google_accounts
+from shared import delegation, google_accounts, grants
 from shared.config import Config
 from shared.google_calendar import GoogleCalendar, is_transient, reason
 from shared.store import Store
@@ -53,17 +53,28 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
     with _AccountLease(store, company_id, sub):
         try:
             credentials = google_accounts.credentials(config, store, company_id, sub)
+            outcome = _set_up_account(config, store, company_id, sub, worker, credentials)
         except google_accounts.NeedsReauthorization:
             return "needs_reauth"
         except RefreshError as exc:
+            # Also raised mid-sync: on a 401 the client library refreshes by itself.
             if exc.retryable:
                 raise  # Google's token endpoint is having trouble: Cloud Tasks retries
+            account = store.accounts(company_id).document(sub).get().to_dict() or {}
+            if grants.oauth_error(exc) == "invalid_grant" and account.get("grant_id"):
+                google_accounts.grant_refused(config, store, account["grant_id"], sub)
+                return "needs_reauth"
             # e.g. the admin replaced the private client's secret with a wrong one
-            ref.update({"connection.error": f"Google refused our sign-in ({_oauth_error(exc)})."})
+            error = grants.oauth_error(exc) or "refused"
+            ref.update({"connection.error": f"Google refused our sign-in ({error})."})
             return "failed"
-        try:
-            outcome = _set_up_account(config, store, company_id, sub, worker, credentials)
         except HttpError as exc:
+            if exc.status_code == 401:
+                # The cached access token died early (e.g. revoked): refresh on the retry.
+                account = store.accounts(company_id).document(sub).get().to_dict() or {}
+                if account.get("grant_id"):
+                    grants.forget_access_token(store, account["grant_id"])
+                raise
             if is_transient(exc):
                 raise  # Cloud Tasks retries with backoff
             # A refusal will not change by retrying: show it to the admin, keep the work.
@@ -81,12 +92,6 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
         },
     )
     return "synced"
-
-
-def _oauth_error(error: RefreshError) -> str:
-    """The OAuth error code of a failed refresh (never the response's other content)."""
-    details = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], dict) else {}
-    return str(details.get("error", "refused"))
 
 
 def _set_up_account(

@@ -68,16 +68,27 @@ _RETRY = tasks_v2.RetryConfig(
 )
 
 
+# Mail retries a bounded number of times over a few hours (outages, greylisting); an email
+# that fails for another reason than the ones mail.py recognises must not retry for ever.
+_MAIL_RETRY = tasks_v2.RetryConfig(
+    max_attempts=10,
+    max_retry_duration=duration_pb2.Duration(seconds=4 * 3600),
+    min_backoff=duration_pb2.Duration(seconds=30),
+    max_backoff=duration_pb2.Duration(seconds=3600),
+    max_doublings=7,
+)
+
+
 def ensure_queues(config: Config) -> None:
     """Create the service's queues if missing (local stack; production uses infra/)."""
     client = tasks_client(config)
     parent = f"projects/{config.project_id}/locations/{config.location}"
-    for queue in (config.sync_queue, config.mail_queue):
+    for queue, retry in ((config.sync_queue, _RETRY), (config.mail_queue, _MAIL_RETRY)):
         path = config.queue_path(queue)
         try:
             client.get_queue(name=path)
         except NotFound:
             with contextlib.suppress(AlreadyExists):
                 client.create_queue(
-                    parent=parent, queue=tasks_v2.Queue(name=path, retry_config=_RETRY)
+                    parent=parent, queue=tasks_v2.Queue(name=path, retry_config=retry)
                 )

@@ -102,9 +102,21 @@ def error_response(error: ApiError, status: int | None = None) -> flask.Response
     )
 
 
-def parse_body(request: flask.Request, model: type[Model]) -> Model:
+# Far above any one record of the contract, far below Firestore's 1 MiB document limit.
+# A route taking many records at once (e.g. a batch) may pass a larger `max_bytes`.
+MAX_BODY_BYTES = 256 * 1024
+
+
+def parse_body(
+    request: flask.Request, model: type[Model], *, max_bytes: int = MAX_BODY_BYTES
+) -> Model:
     """The JSON body validated by `model`; a 400 naming the first bad field otherwise."""
+    # The declared length refuses a big body before it is read; the read length covers chunked.
+    if (request.content_length or 0) > max_bytes:
+        raise _too_large(max_bytes)
     raw = request.get_data(cache=True)
+    if len(raw) > max_bytes:
+        raise _too_large(max_bytes)
     try:
         data = json.loads(raw or b"null")
     except ValueError:
@@ -112,6 +124,12 @@ def parse_body(request: flask.Request, model: type[Model]) -> Model:
     if not isinstance(data, dict):
         raise InvalidInput("request body must be a JSON object", field="body")
     return validate(model, data)
+
+
+def _too_large(max_bytes: int) -> InvalidInput:
+    return InvalidInput(
+        f"request body is larger than {max_bytes // 1024} KB", field="body", code="body_too_large"
+    )
 
 
 def validate(model: type[Model], data: Any) -> Model:

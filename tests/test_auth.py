@@ -116,3 +116,62 @@ def test_invalid_worker_body_names_the_field_and_writes_nothing(stack):
 
 def test_unknown_path_is_404_json(stack):
     assert_error(stack.request("GET", "/no/such/thing"), 404)
+
+
+def _token(stack, **claims) -> str:
+    return jwt.encode(
+        {"role": "admin", "exp": int(time.time()) + 60, **claims},
+        stack.config.jwt_secret,
+        algorithm="HS256",
+    )
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"company_id": "../c2"},  # was a 500
+        {"company_id": "c1/workers/w1"},  # was a document path under another company
+        {"company_id": "__c1__"},  # reserved by Firestore
+        {"company_id": ""},
+        {"company_id": 7},
+        {"company_id": "c1", "role": "fieldworker", "worker_id": "w1/../w2"},
+        {"company_id": "c1", "role": "fieldworker", "worker_id": ["w1"]},
+        {"company_id": "c1", "worker_id": "../w2"},  # an admin's optional worker_id too
+    ],
+)
+def test_token_ids_are_checked_like_path_ids(stack, claims):
+    token = _token(stack, **claims)
+    response = stack.request("PUT", "/workers/w1", token=token, json=WORKER)
+    assert_error(response, 401, "invalid_token")
+    assert not stack.db.document("companies/c1/workers/w1/workers/w1").get().exists
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": str(int(time.time()) + 600)},  # was accepted: PyJWT reads it with int()
+        {"exp": f"{int(time.time()) + 600}.5"},
+        {"iat": str(int(time.time()))},
+        {"nbf": str(int(time.time()) - 5)},
+    ],
+)
+def test_time_claims_must_be_numbers_not_strings(stack, claims):
+    token = _token(stack, company_id="c1", **claims)
+    response = stack.request("PUT", "/workers/w1", token=token, json=WORKER)
+    assert_error(response, 401, "invalid_token")
+    assert not stack.db.document("companies/c1/workers/w1").get().exists
+
+
+def test_exp_true_is_refused(stack):
+    token = _token(stack, company_id="c1", exp=True)
+    assert_error(stack.request("PUT", "/workers/w1", token=token, json=WORKER), 401)
+
+
+def test_a_fractional_exp_is_a_number_and_accepted(stack):
+    token = _token(stack, company_id="c1", exp=time.time() + 600)
+    assert stack.request("PUT", "/workers/w1", token=token, json=WORKER).status_code == 200
+
+
+def test_path_ids_refuse_firestore_reserved_names(stack):
+    response = stack.request("PUT", "/workers/__w1__", json=WORKER)
+    assert assert_error(response, 400, "invalid_input")["field"] == "worker_id"

@@ -66,12 +66,32 @@ class Company:
             what=f"first sync of {worker_id}",
         )
 
+    def account(self, sub: str | None = None) -> dict:
+        """The company's record of a Google account (its only one if `sub` is None)."""
+        accounts = self.stack.db.collection(f"companies/{self.id}/accounts")
+        if sub is None:
+            (snapshot,) = accounts.stream()
+            return snapshot.to_dict()
+        return accounts.document(sub).get().to_dict()
+
+    def grant(self, sub: str | None = None) -> dict:
+        """The OAuth grant behind the company's (only) account, shared across companies."""
+        grant_id = self.account(sub)["grant_id"]
+        return self.stack.db.collection("grants").document(grant_id).get().to_dict()
+
+    def forget_access_token(self, sub: str | None = None) -> None:
+        """Drop the cached access token, so the next sync must refresh the grant."""
+        grant_id = self.account(sub)["grant_id"]
+        self.stack.db.collection("grants").document(grant_id).update({"access_token": None})
+
     def raw(self) -> str:
-        """Every Firestore document of the company, as stored."""
+        """Every Firestore document of the company, and the grants, as stored."""
         company = self.stack.db.collection("companies").document(self.id)
         parts = [repr(company.get().to_dict())]
         for name in ("workers", "accounts", "oauth_states", "booking_statuses", "busy_blocks"):
             parts += [repr(doc.to_dict()) for doc in company.collection(name).stream()]
+        # Grants are shared across companies; each test has a Firestore project to itself.
+        parts += [repr(doc.to_dict()) for doc in self.stack.db.collection("grants").stream()]
         return "\n".join(parts)
 
 

@@ -169,3 +169,27 @@ def test_an_unexpected_failure_still_ends_in_a_redirect(company):
         }
     )
     assert query_of(follow(callback)) == {"google_calendar": "error", "reason": "server_error"}
+
+
+def test_an_attempt_stores_no_verifier_and_expires(company):
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    google_url = follow(company.link("w1"))
+    (attempt,) = company.stack.db.collection("companies/c1/oauth_states").stream()
+    record = attempt.to_dict()
+    assert "code_verifier" not in record
+    assert query_of(google_url)["code_challenge"] not in company.raw()
+    # Firestore's TTL policy on expire_at deletes abandoned attempts.
+    lifetime = record["expire_at"] - record["created_at"]
+    assert lifetime.total_seconds() == 15 * 60
+    assert query_of(follow(consent(google_url)))["google_calendar"] == "connected"
+
+
+def test_connect_with_a_secret_that_no_longer_opens_is_a_redirect_not_a_500(company):
+    company.enable_private()
+    company.add_worker("w1", "ann@acme.example")
+    link = company.link("w1")
+    company.stack.db.document("companies/c1").update(
+        {"client_secret": {"v": 1, "wrapped_key": "AAAA", "nonce": "AAAA", "ciphertext": "AAAA"}}
+    )
+    assert query_of(follow(link)) == {"google_calendar": "error", "reason": "server_error"}

@@ -163,9 +163,7 @@ def test_revoked_grant_needs_reauth_alerts_admin_once_and_recovers(company):
     google = company.stack.google.base_url
     requests.post(f"{google}/_test/accounts/team@example.com/revoke-tokens", timeout=10)
     # Access tokens die with the grant, so the next sync must refresh, and fails.
-    company.stack.db.document("companies/c1/accounts/" + _sub(company)).update(
-        {"access_token": None}
-    )
+    company.forget_access_token()
     company.call("POST", "/workers/w1/resync")
     wait_until(lambda: company.connection("w1")["state"] == "needs_reauth", timeout=10)
     assert company.connection("w2")["state"] == "needs_reauth"
@@ -313,7 +311,7 @@ def test_concurrent_syncs_of_one_account_refresh_its_token_once(company):
     company.connect("w1")
     company.wait_first_sync("w1")
     sub = _sub(company)
-    company.stack.db.document(f"companies/c1/accounts/{sub}").update({"access_token": None})
+    company.forget_access_token()
     google = company.stack.google
     google.reset_request_log()
 
@@ -345,9 +343,7 @@ def test_accounts_keep_refreshing_with_the_client_that_granted_them(company):
             "workspace_domain": "acme.example",
         },
     )
-    company.stack.db.document(f"companies/c1/accounts/{_sub(company)}").update(
-        {"access_token": None}
-    )
+    company.forget_access_token()
     synced_at = company.connection("w1")["last_synced_at"]
     company.call("POST", "/workers/w1/resync")
     wait_until(lambda: company.connection("w1")["last_synced_at"] != synced_at, timeout=10)
@@ -360,9 +356,7 @@ def test_a_client_google_refuses_is_shown_not_retried_forever(company):
     company.connect("w1")
     company.wait_first_sync("w1")
     company.call("PUT", "/settings", json={"client_secret": "a-mistyped-secret"})
-    company.stack.db.document(f"companies/c1/accounts/{_sub(company)}").update(
-        {"access_token": None}
-    )
+    company.forget_access_token()
     company.call("POST", "/workers/w1/resync")
     status = wait_until(lambda: (c := company.connection("w1")).get("error") and c, timeout=10)
     assert "invalid_client" in status["error"]

@@ -53,7 +53,7 @@ def test_private_client_secret_is_sealed_and_never_returned(company):
         ({"workspace_domain": "not a domain"}, "workspace_domain"),
         ({"enabled": True, "company_name": None}, "company_name"),
         ({"enabled": "yes please"}, "enabled"),
-        ({"service_account_key": {"type": "user"}}, "service_account_key"),
+        ({"service_account_key": {"type": "user"}}, "service_account_key.type"),
         ({"unknown_field": 1}, "unknown_field"),
     ],
 )
