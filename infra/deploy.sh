@@ -7,11 +7,16 @@ cd "$(dirname "$0")/.."
 
 env_vars="GOOGLE_FUNCTION_SOURCE=functions/main.py,$(grep -v '^#' "$ENV_FILE" | paste -sd, -)"
 
+# The same retry settings as shared/tasks.py: sync work retries for a day; an email that
+# cannot go out stops after 10 attempts (permanent failures are not retried at all).
+declare -A retry=(
+  [sync]="--max-attempts=-1 --max-retry-duration=86400s --min-backoff=1s --max-backoff=300s --max-doublings=8"
+  [mail]="--max-attempts=10 --max-retry-duration=14400s --min-backoff=30s --max-backoff=3600s --max-doublings=7"
+)
 for queue in sync mail; do
+  # shellcheck disable=SC2086
   gcloud tasks queues describe "$queue" --project "$PROJECT" --location "$REGION" >/dev/null 2>&1 ||
-    gcloud tasks queues create "$queue" --project "$PROJECT" --location "$REGION" \
-      --max-attempts=-1 --max-retry-duration=86400s --min-backoff=1s --max-backoff=300s \
-      --max-doublings=8
+    gcloud tasks queues create "$queue" --project "$PROJECT" --location "$REGION" ${retry[$queue]}
 done
 
 for fn in settings bookings connections calendar notifications tasks cron; do
