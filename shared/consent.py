@@ -26,10 +26,10 @@ from google.oauth2 import id_token
 from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from shared import google_accounts, signing
+from shared import google_accounts, invitations, signing
 from shared.clients import google_endpoints
 from shared.config import Config
-from shared.google_accounts import InvitationVoid, OAuthClient, OAuthClientMissing, oauth_client
+from shared.google_accounts import OAuthClient, OAuthClientMissing, oauth_client
 from shared.invitations import InviteError, is_current, read_invite
 from shared.settings import redirect_uri
 from shared.store import Store
@@ -225,21 +225,21 @@ def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, 
     if not token.get("refresh_token"):
         raise ConsentError("no_refresh_token")
     try:
-        google_accounts.link_worker(
-            config,
-            store,
-            company_id,
-            worker_id,
-            identity,
-            refresh_token=token["refresh_token"],
-            scopes=sorted(granted),
-            client=client,
-            invitation_id=attempt["invitation_id"],
-        )
-    except InvitationVoid:
+        invitations.use_up(store, company_id, worker_id, attempt["invitation_id"])
+    except invitations.InvitationVoid:
         # Used by another attempt, replaced, or voided by a connect or disconnect meanwhile.
         google_accounts.give_back_unused(config, store, client, identity.sub, unused)
         raise ConsentError("invite_used") from None
+    google_accounts.link_worker(
+        config,
+        store,
+        company_id,
+        worker_id,
+        identity,
+        refresh_token=token["refresh_token"],
+        scopes=sorted(granted),
+        client=client,
+    )
     return company_id, worker_id
 
 

@@ -40,10 +40,6 @@ class NeedsReauthorization(Exception):
     """Google refused the account's grant; the worker must reconnect."""
 
 
-class InvitationVoid(Exception):
-    """The invitation behind a consent was used, replaced or voided meanwhile."""
-
-
 @dataclass(frozen=True)
 class Identity:
     sub: str
@@ -113,13 +109,12 @@ def link_worker(
     scopes: list[str],
     client: OAuthClient | None = None,
     refresh_token: str | None = None,
-    invitation_id: str | None = None,
 ) -> Linked:
     """Connect the worker to the account (moving it off any other), then ask for a sync.
 
     With `refresh_token` (and its `client`) the account uses that OAuth grant; without,
-    domain-wide delegation. With `invitation_id`, the invitation the consent started from
-    must still be the worker's current one; it is used up in the same transaction.
+    domain-wide delegation. A consent uses up its invitation before (`invitations.use_up`);
+    the link voids any other outstanding one.
     """
     now = datetime.now(UTC)
     account_ref = store.accounts(company_id).document(identity.sub)
@@ -129,8 +124,6 @@ def link_worker(
     def link(transaction: firestore.Transaction) -> Linked:
         # Firestore transactions read everything first, then write.
         worker = worker_ref.get(transaction=transaction).to_dict() or {}
-        if invitation_id is not None and not invitations.is_current(worker, invitation_id):
-            raise InvitationVoid(worker_id)
         account_snapshot = account_ref.get(transaction=transaction)
         account = account_snapshot.to_dict() if account_snapshot.exists else {}
         previous = worker.get("connection") or {}

@@ -38,6 +38,10 @@ _INVITABLE = (None, "not_connected", "invited", "disconnected")
 VOIDED = {"invitation.current": None}
 
 
+class InvitationVoid(Exception):
+    """The invitation behind a consent was used, replaced or voided meanwhile."""
+
+
 class InviteError(Exception):
     """An invite link that cannot be used; `reason` goes back to the platform."""
 
@@ -56,6 +60,19 @@ class Invite:
 def is_current(worker: dict, invitation_id: str) -> bool:
     """Whether `invitation_id` is the worker's one live invitation."""
     return bool(invitation_id) and (worker.get("invitation") or {}).get("current") == invitation_id
+
+
+def use_up(store: Store, company_id: str, worker_id: str, invitation_id: str) -> None:
+    """Consume the invitation a consent came from, or InvitationVoid. An optimistic write on
+    the worker: of many consents racing on one link exactly one wins, and the others learn
+    it at once instead of queueing on a transaction lock."""
+
+    def consume(worker: dict | None) -> dict:
+        if worker is None or not is_current(worker, invitation_id):
+            raise InvitationVoid(worker_id)
+        return {**VOIDED, "invitation.used_at": datetime.now(UTC)}
+
+    store.modify(store.worker(company_id, worker_id), consume)
 
 
 def invite_token(

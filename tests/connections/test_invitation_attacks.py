@@ -118,3 +118,27 @@ def test_a_reconnect_to_the_same_account_is_not_a_switch(company):
     status = company.wait_first_sync("w1")
     assert status["state"] == "connected" and "previous_google_email" not in status
     assert company.stack.mail.mailbox.messages() == []
+
+
+def test_a_dozen_consents_racing_on_one_invitation_connect_exactly_once(company):
+    from concurrent.futures import ThreadPoolExecutor
+
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    link = company.link("w1")
+    screens = [follow(link) for _ in range(12)]
+    emails = [f"person{n}@example.com" for n in range(12)]
+
+    def answer(n: int) -> str:
+        landing = query_of(follow(consent(screens[n], email=emails[n])))
+        return landing.get("reason", landing["google_calendar"])
+
+    with ThreadPoolExecutor(12) as pool:
+        outcomes = list(pool.map(answer, range(12)))
+    assert sorted(set(outcomes)) == ["connected", "invite_used"], outcomes
+    assert outcomes.count("connected") == 1
+    winner = emails[outcomes.index("connected")]
+    status = company.wait_first_sync("w1")
+    assert status["google_email"] == winner and "previous_google_email" not in status
+    (account,) = company.stack.db.collection("companies/c1/accounts").stream()
+    assert account.to_dict()["worker_ids"] == ["w1"]
