@@ -41,15 +41,9 @@ def company(stack) -> Company:
 
 
 @pytest.fixture
-def key(stack) -> dict:
+def key(company) -> dict:
     """A key file as the (stand-in) Cloud console hands it out, delegated for acme.example."""
-    answer = requests.post(
-        f"{stack.google.base_url}/_test/service-accounts",
-        json={"domain": "acme.example", "scopes": SCOPES},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    return company.delegation_key(SCOPES)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.browser import connect_through_google
 from tests.helpers import wait_until
@@ -38,6 +39,17 @@ class Company:
                 **settings,
             }
         )
+
+    def delegation_key(self, delegated_scopes: list[str]) -> dict:
+        """A service-account key the Workspace admin made, allowed to act for acme.example
+        within `delegated_scopes` (as the Cloud console hands it out)."""
+        answer = requests.post(
+            f"{self.stack.google.base_url}/_test/service-accounts",
+            json={"domain": "acme.example", "scopes": delegated_scopes},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
 
     def add_worker(self, worker_id: str, email: str, name: str | None = None, **fields) -> None:
         body = {"name": name or worker_id.title(), "email": email, "active": True, **fields}

@@ -201,20 +201,9 @@ def test_no_token_or_secret_is_stored_in_plain_text(company):
     assert "wrapped_key" in raw  # the secrets are there, sealed
 
 
-def service_account_key(company, delegated_scopes: list[str]) -> dict:
-    """A key the Workspace admin made, allowed to act for acme.example within those scopes."""
-    answer = requests.post(
-        f"{company.stack.google.base_url}/_test/service-accounts",
-        json={"domain": "acme.example", "scopes": delegated_scopes},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def test_domain_wide_delegation_connects_workers_without_consent(company):
-    key = service_account_key(
-        company, [*REQUIRED_SCOPES, "https://www.googleapis.com/auth/userinfo.email"]
+    key = company.delegation_key(
+        [*REQUIRED_SCOPES, "https://www.googleapis.com/auth/userinfo.email"]
     )
     company.add_worker("w1", "ann@acme.example")
     company.add_worker("w2", "bob@elsewhere.example")
@@ -233,7 +222,7 @@ def test_domain_wide_delegation_connects_workers_without_consent(company):
 
 
 def test_delegation_refused_by_the_workspace_is_reported(company):
-    key = service_account_key(company, ["https://www.googleapis.com/auth/calendar"])
+    key = company.delegation_key(["https://www.googleapis.com/auth/calendar"])
     company.add_worker("w1", "ann@acme.example")
     company.enable_private(service_account_key=key)
     status = wait_until(lambda: (c := company.connection("w1")).get("error") and c, timeout=10)
