@@ -6,7 +6,7 @@ ROLE ?= admin
 COMPANY ?= c1
 WORKER ?=
 
-.PHONY: setup test lint run token clean
+.PHONY: setup test lint run token clean mutants
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ run: setup
 
 token: setup
 	@APP_MODE=local $(BIN)/python -m shared.tokens --role $(ROLE) --company $(COMPANY) $(if $(WORKER),--worker $(WORKER))
+
+# Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow,
+# not part of `make test`. A subset: make mutants MUTANTS='shared.signing* shared.ids*'
+mutants: setup
+	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache emulators/firestore_fallback/node_modules

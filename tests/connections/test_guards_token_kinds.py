@@ -65,3 +65,17 @@ def test_an_oauth_state_is_not_an_invitation(company):
     # ...and the state Google was handed there opens nothing either.
     state = query_of(google_url)["state"]
     assert connect(state) == {"google_calendar": "error", "reason": "invalid_invite"}
+
+
+def test_links_and_states_carry_their_expiry(company):
+    # A token without `exp` would open forever; the lifetimes are the documented ones.
+    company.enable()
+    company.add_worker("w1", "ann@example.com")
+    link = company.link("w1")
+    state = query_of(follow(link))["state"]
+    secret = company.stack.config.signing_secret
+    for token, lifetime in ((invite_of(link), timedelta(days=14)), (state, timedelta(minutes=15))):
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": ["exp", "iat"]}
+        )
+        assert claims["exp"] - claims["iat"] == lifetime.total_seconds()

@@ -1,0 +1,80 @@
+"""Cloud Tasks / Scheduler endpoints take only our service account's token for their own URL."""
+
+import time
+
+import jwt
+import pytest
+
+from shared.tokens import service_token
+
+# Harmless work for /tasks/sync: a look at a worker that does not exist.
+LOOK = {"kind": "worker", "company_id": "c1", "worker_id": "nobody"}
+ENDPOINTS = [("/cron/sweep", None), ("/tasks/sync", LOOK)]
+
+
+def minted(stack, path: str, **changes) -> str:
+    """What Cloud Tasks would send to `path`, with `changes` to its claims (None drops one),
+    signed with the real local service secret, so only the changed claim can be refused."""
+    claims = jwt.decode(service_token(stack.config, path), options={"verify_signature": False})
+    claims.update(changes)
+    claims = {name: value for name, value in claims.items() if value is not None}
+    return jwt.encode(claims, stack.config.local_service_secret, algorithm="HS256")
+
+
+def call(stack, path: str, body, token: str):
+    return stack.request("POST", path, token=token, json=body)
+
+
+@pytest.mark.parametrize(("path", "body"), ENDPOINTS)
+def test_the_service_accounts_own_token_is_accepted(stack, path, body):
+    # The control for the refusals below: the same minting, nothing changed, goes through.
+    response = call(stack, path, body, minted(stack, path))
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(("path", "body"), ENDPOINTS)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"email": "someone-else@other-project.iam.gserviceaccount.com"},
+        {"email_verified": False},
+        {"email_verified": None},  # not stated is not verified
+    ],
+    ids=["other_account", "unverified_email", "no_email_verified"],
+)
+def test_a_token_of_another_identity_is_403(stack, path, body, changes):
+    response = call(stack, path, body, minted(stack, path, **changes))
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(("path", "body"), ENDPOINTS)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"aud": "https://elsewhere.example{path}"},  # same path, another service
+        {"aud": "{base}/cron/poll"},  # our service, another endpoint
+        {"aud": None},
+        {"exp": int(time.time()) - 60},
+        {"email": None},
+    ],
+    ids=["other_host", "other_endpoint", "no_audience", "expired", "no_email"],
+)
+def test_a_token_not_for_this_url_or_malformed_is_401(stack, path, body, changes):
+    base = stack.config.public_base_url.rstrip("/")
+    changes = {
+        name: value.format(path=path, base=base) if isinstance(value, str) else value
+        for name, value in changes.items()
+    }
+    response = call(stack, path, body, minted(stack, path, **changes))
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+@pytest.mark.parametrize(("path", "body"), ENDPOINTS)
+def test_a_token_signed_with_another_secret_is_401(stack, path, body):
+    claims = jwt.decode(service_token(stack.config, path), options={"verify_signature": False})
+    forged = jwt.encode(claims, "x" * 40, algorithm="HS256")
+    response = call(stack, path, body, forged)
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "invalid_token"
