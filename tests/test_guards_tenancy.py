@@ -21,6 +21,14 @@ def test_connections_lists_only_the_callers_company(stack):
     put_worker(stack, "c2", "ann", "Ann of c2", "ann@two.example")  # same id, other company
 
     assert roster(stack, "c1") == [("ann", "Ann of c1")]
+    (entry,) = stack.request("GET", "/connections", company="c1").json()["workers"]
+    assert entry == {
+        "worker_id": "ann",
+        "name": "Ann of c1",
+        "state": "not_connected",
+        "google_email": None,
+        "last_synced_at": None,
+    }
     assert roster(stack, "c2") == [("ann", "Ann of c2"), ("bob", "Bob of c2")]
     assert roster(stack, "c3") == []  # a company with no roster sees nobody's
 
@@ -42,7 +50,9 @@ def test_another_companys_worker_is_unknown_to_every_connection_route(stack):
     assert resync.status_code == 404, resync.text
 
     # c1's own worker is there, and c2's worker is untouched by c1's calls.
-    assert stack.request("GET", "/workers/ann/connection", company="c1").status_code == 200
+    own = stack.request("GET", "/workers/ann/connection", company="c1")
+    assert own.status_code == 200, own.text
+    assert own.json()["state"] == "not_connected" and own.json()["scopes"] == []
     bob = stack.db.document("companies/c2/workers/bob").get().to_dict()
     assert bob["name"] == "Bob"
     assert not stack.db.document("companies/c1/workers/bob").get().exists

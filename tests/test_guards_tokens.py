@@ -78,3 +78,39 @@ def test_a_token_signed_with_another_secret_is_401(stack, path, body):
     response = call(stack, path, body, forged)
     assert response.status_code == 401, response.text
     assert response.json()["error"]["code"] == "invalid_token"
+
+
+# -- platform tokens (people and the platform backend) ----------------------------------
+
+
+def platform(stack, **claims) -> str:
+    claims = {"exp": int(time.time()) + 60, **claims}
+    return jwt.encode(claims, stack.config.jwt_secret, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"company_id": 123, "role": "admin"},
+        {"company_id": "", "role": "admin"},
+        {"company_id": "c1", "role": "fieldworker", "worker_id": 123},
+        {"company_id": "c1", "role": "fieldworker", "worker_id": ""},
+    ],
+    ids=["numeric_company", "empty_company", "numeric_worker", "empty_worker"],
+)
+def test_a_platform_token_whose_ids_are_not_ids_is_401(stack, claims):
+    token = platform(stack, **claims)
+    response = stack.request("GET", "/workers/w1/connection", token=token)
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+def test_only_the_bearer_scheme_carries_a_token(stack):
+    token = platform(stack, company_id="c1", role="admin")
+    for header in (f"Basic {token}", f"Token {token}", "Bearer ", token):
+        response = stack.request("GET", "/connections", token="", headers={"Authorization": header})
+        assert response.status_code == 401, (header[:10], response.text)
+    accepted = stack.request(
+        "GET", "/connections", token="", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert accepted.status_code == 200, accepted.text
