@@ -24,10 +24,10 @@ test: lint
 	$(BIN)/pytest
 
 run: setup
-	$(BIN)/python -m emulators.stack
+	$(BIN)/python -m dev.stack
 
 token: setup
-	@APP_MODE=local $(BIN)/python -m shared.tokens --role $(ROLE) --company $(COMPANY) $(if $(WORKER),--worker $(WORKER))
+	@APP_MODE=local $(BIN)/python -m dev.tokens --role $(ROLE) --company $(COMPANY) $(if $(WORKER),--worker $(WORKER))
 
 # Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow,
 # not part of `make test`. A subset: make mutants MUTANTS='shared.signing* shared.ids*'

@@ -16,12 +16,12 @@ import pytest
 import requests
 from google.cloud import firestore
 
+from dev import tokens
 from emulators._wsgi import BackgroundWSGIServer
 from emulators.firestore import FirestoreEmulator, find_official_jar
 from emulators.google import GoogleStandIn
 from emulators.mailbox import MailSink
 from functions.local import create_app
-from shared import tokens
 from shared.config import LOCAL_SERVICE_SECRET, Config, get_config
 from shared.tasks import ensure_queues
 

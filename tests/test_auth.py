@@ -92,7 +92,7 @@ def test_task_endpoint_refuses_platform_tokens(stack):
 
 
 def test_task_endpoint_refuses_a_token_for_another_address(stack):
-    from shared.tokens import service_token
+    from dev.tokens import service_token
 
     token = service_token(stack.config, "/cron/poll")
     response = stack.request(

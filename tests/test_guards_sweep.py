@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dev.tokens import service_token
 from shared.clients import tasks_client
-from shared.tokens import service_token
 from tests.helpers import wait_until
 
 STALE_AFTER = timedelta(minutes=2)  # the threshold shared/sweep.py documents, pinned here

@@ -5,7 +5,7 @@ import time
 import jwt
 import pytest
 
-from shared.tokens import service_token
+from dev.tokens import service_token
 
 # Harmless work for /tasks/sync: a look at a worker that does not exist.
 LOOK = {"kind": "worker", "company_id": "c1", "worker_id": "nobody"}

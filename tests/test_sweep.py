@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.tokens import service_token
+from dev.tokens import service_token
 from tests.helpers import wait_until
 
 

@@ -1,8 +1,8 @@
 """An invitation round emails each worker once: a redelivered mail task and a repeated
 settings save both leave a single email in the worker's inbox."""
 
+from dev.tokens import service_token
 from shared.clients import tasks_client
-from shared.tokens import service_token
 from tests.helpers import wait_until
 
 

@@ -38,11 +38,11 @@ def main() -> None:
     os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
     # Imported after the environment is set: the config is read once.
+    from dev import tokens
     from emulators.cloud_tasks import CloudTasksEmulator
     from emulators.google import GoogleStandIn
     from emulators.mailbox import MailSink
     from functions.local import create_app
-    from shared import tokens
     from shared.config import get_config
     from shared.tasks import ensure_queues
 

@@ -1,6 +1,6 @@
 """Mint tokens for local use: platform JWTs for people and scripts, service tokens for cron.
 
-`python -m shared.tokens --role admin --company c1` prints a platform token
+`python -m dev.tokens --role admin --company c1` prints a platform token
 signed with the local APP_JWT_SECRET; `--service /cron/poll` prints a token
 the local /cron and /tasks endpoints accept. Refused outside local mode.
 """
