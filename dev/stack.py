@@ -44,7 +44,7 @@ def main() -> None:
     from emulators.mailbox import MailSink
     from functions.local import create_app
     from shared.config import get_config
-    from shared.tasks import ensure_queues
+    from shared.queue.tasks import ensure_queues
 
     config = get_config()
 

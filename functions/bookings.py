@@ -9,9 +9,9 @@ from shared.config import get_config
 from shared.ids import check_id
 from shared.models import WorkerIn
 from shared.security import Principal
-from shared.store import Store
+from shared.services import workers
+from shared.store.firestore import Store
 from shared.web import Router, parse_body
-from shared.workers import put_worker, worker_view
 
 router = Router()
 
@@ -22,8 +22,9 @@ def put_worker_route(request: flask.Request, principal: Principal, worker_id: st
     check_id(worker_id, "worker_id")
     worker = parse_body(request, WorkerIn)
     config = get_config()
-    put_worker(config, Store.for_config(config), principal.company_id, worker_id, worker)
-    return worker_view(worker_id, worker)
+    return workers.put_worker(
+        config, Store.for_config(config), principal.company_id, worker_id, worker
+    )
 
 
 @functions_framework.http

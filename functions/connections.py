@@ -6,13 +6,13 @@ import flask
 import functions_framework
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared import connections as use_cases
-from shared import consent, invitations
 from shared.config import get_config
 from shared.ids import check_id
 from shared.models import EmailIn
 from shared.security import Principal
-from shared.store import Store
+from shared.services import connections as use_cases
+from shared.services import consent, invitations
+from shared.store.firestore import Store
 from shared.web import Router, parse_body
 
 router = Router()

@@ -7,8 +7,8 @@ import functions_framework
 
 from shared.config import get_config
 from shared.errors import NotFound
-from shared.store import Store
-from shared.sweep import sweep
+from shared.services.sweep import sweep
+from shared.store.firestore import Store
 from shared.web import Router
 
 router = Router()

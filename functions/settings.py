@@ -5,12 +5,12 @@ from __future__ import annotations
 import flask
 import functions_framework
 
-from shared import settings as use_cases
 from shared.config import get_config
 from shared.ids import check_id
 from shared.models import BookingStatusIn, SettingsIn
 from shared.security import Principal
-from shared.store import Store
+from shared.services import settings as use_cases
+from shared.store.firestore import Store
 from shared.web import Router, parse_body
 
 router = Router()

@@ -53,3 +53,24 @@ class Conflict(ApiError):
 class Unprocessable(ApiError):
     status = 422
     code = "unprocessable"
+
+
+class PayloadTooLarge(ApiError):
+    """The request body is over the route's size limit: refused before it is parsed (and, when
+    Content-Length says so, before it is read)."""
+
+    status = 413
+    code = "body_too_large"
+
+
+class RetryLater(Exception):
+    """Not a refusal: a dependency (Google, the mail server, a lease held by another run) is
+    busy or failing for now. The task router answers 503, so Cloud Tasks retries the task."""
+
+    code = "retry_later"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code

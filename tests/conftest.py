@@ -23,7 +23,7 @@ from emulators.google import GoogleStandIn
 from emulators.mailbox import MailSink
 from functions.local import create_app
 from shared.config import LOCAL_SERVICE_SECRET, Config, get_config
-from shared.tasks import ensure_queues
+from shared.queue.tasks import ensure_queues
 
 _OFFICIAL_FIRESTORE = find_official_jar() is not None
 
@@ -123,6 +123,8 @@ def stack(
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(mail_sink.smtp_port),
             "FIRESTORE_EMULATOR_HOST": firestore_emulator.host,
+            # The stand-in speaks plain http; oauthlib must be told, as `make run` tells it.
+            "OAUTHLIB_INSECURE_TRANSPORT": "1",
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)

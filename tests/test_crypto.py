@@ -4,7 +4,7 @@ import json
 import pytest
 
 from shared.config import LOCAL_ENCRYPTION_KEY
-from shared.crypto import DecryptionError, LocalKeyWrapper, SecretBox
+from shared.secrets.crypto import DecryptionError, LocalKeyWrapper, SecretBox
 
 
 @pytest.fixture

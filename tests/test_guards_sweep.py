@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dev.tokens import service_token
-from shared.clients import tasks_client
+from shared.queue.tasks import tasks_client
 from tests.helpers import wait_until
 
 STALE_AFTER = timedelta(minutes=2)  # the threshold shared/sweep.py documents, pinned here

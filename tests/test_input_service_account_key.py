@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from werkzeug.wrappers import Request, Response
 
 from emulators._wsgi import BackgroundWSGIServer
-from shared.crypto import secret_box
-from shared.settings import service_account_key_context
+from shared.secrets import locations
+from shared.secrets.crypto import secret_box
 from tests.connections.conftest import PRIVATE_CLIENT_ID, Company
 from tests.helpers import wait_until
 
@@ -79,7 +79,7 @@ def assert_refused(response: requests.Response, field: str, code: str = "invalid
 def stored_key(company: Company) -> dict:
     record = company.stack.db.document(f"companies/{company.id}").get().to_dict()
     sealed = record["service_account_key"]
-    context = service_account_key_context(company.id)
+    context = locations.service_account_key(company.id)
     return json.loads(secret_box(company.stack.config).open(sealed, context))
 
 

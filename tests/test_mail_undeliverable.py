@@ -12,8 +12,7 @@ from collections.abc import Iterator
 import pytest
 from google.rpc import code_pb2
 
-from shared.clients import tasks_client
-from shared.tasks import enqueue
+from shared.queue.tasks import enqueue, tasks_client
 from tests.connections.conftest import Company
 from tests.helpers import wait_until
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import jwt
 import requests
 
-from shared.google_accounts import CALENDAR_LIST, REQUIRED_SCOPES
+from shared.google.oauth import CALENDAR_LIST, REQUIRED_SCOPES
 from tests.browser import consent, follow, query_of
 
 

@@ -2,7 +2,7 @@
 settings save both leave a single email in the worker's inbox."""
 
 from dev.tokens import service_token
-from shared.clients import tasks_client
+from shared.queue.tasks import tasks_client
 from tests.helpers import wait_until
 
 

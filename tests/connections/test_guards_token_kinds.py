@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 
-from shared import signing
+from shared.secrets import signing
 from tests.browser import consent, follow, query_of
 
 

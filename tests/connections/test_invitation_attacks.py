@@ -7,7 +7,7 @@ a switch is recorded and reported to the admin.
 
 import jwt
 
-from shared.google_accounts import REQUIRED_SCOPES
+from shared.google.oauth import REQUIRED_SCOPES
 from tests.browser import consent, follow, query_of
 from tests.helpers import wait_until
 

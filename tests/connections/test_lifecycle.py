@@ -6,8 +6,8 @@ import requests
 from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 
-from shared.clients import calendar_service
-from shared.google_accounts import REQUIRED_SCOPES
+from shared.google.clients import calendar_service
+from shared.google.oauth import REQUIRED_SCOPES
 from tests.helpers import wait_until
 
 FULL = "https://www.googleapis.com/auth/calendar"
@@ -237,16 +237,22 @@ def test_unknown_worker_is_404(company, path):
 
 def test_refresh_token_in_firestore_really_works(company):
     """The sealed token is the live one: opening it and refreshing succeeds."""
-    from shared import google_accounts
+    from shared.google import credentials as google_credentials
+    from shared.store import records
 
     company.enable()
     company.add_worker("w1", "ann@example.com")
     company.connect("w1")
     company.wait_first_sync("w1")
-    from shared.store import Store
+    from shared.store.firestore import Store
 
     store = Store(company.stack.db)
-    credentials = google_accounts.credentials(company.stack.config, store, "c1", _sub(company))
+    credentials = google_credentials.for_account(
+        company.stack.config,
+        store,
+        records.company(store, "c1"),
+        records.account(store, "c1", _sub(company)),
+    )
     credentials.refresh(google.auth.transport.requests.Request())
     assert company.stack.google.accounts.resolve_access_token(credentials.token).email == (
         "ann@example.com"
@@ -292,8 +298,9 @@ def test_a_refusal_is_shown_to_the_admin_and_not_hammered(company):
 def test_concurrent_syncs_of_one_account_refresh_its_token_once(company):
     from concurrent.futures import ThreadPoolExecutor
 
-    from shared import google_accounts
-    from shared.store import Store
+    from shared.google import credentials as google_credentials
+    from shared.store import records
+    from shared.store.firestore import Store
 
     company.enable()
     company.add_worker("w1", "ann@example.com")
@@ -307,7 +314,13 @@ def test_concurrent_syncs_of_one_account_refresh_its_token_once(company):
     store = Store(company.stack.db)
 
     def token(_: int) -> str:
-        return google_accounts.credentials(company.stack.config, store, "c1", sub).token
+        acting = google_credentials.for_account(
+            company.stack.config,
+            store,
+            records.company(store, "c1"),
+            records.account(store, "c1", sub),
+        )
+        return acting.token
 
     with ThreadPoolExecutor(6) as pool:
         tokens = set(pool.map(token, range(6)))

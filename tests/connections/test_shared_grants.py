@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from emulators.google.accounts import REFRESH_TOKEN_LIMIT
-from shared.google_accounts import REQUIRED_SCOPES
+from shared.google.oauth import REQUIRED_SCOPES
 from tests.connections.conftest import Company
 from tests.helpers import wait_until
 

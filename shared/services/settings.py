@@ -12,37 +12,21 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from google.cloud import firestore
 
-from shared import delegation, invitations
-from shared.clients import google_endpoints
 from shared.config import Config
-from shared.crypto import secret_box
+from shared.domain.company import DEFAULTS, Company
 from shared.errors import InvalidInput
+from shared.google import oauth
 from shared.models import BookingStatusIn, ServiceAccountKey, SettingsIn
-from shared.store import Store
-from shared.workers import request_worker_sync
+from shared.queue import messages
+from shared.secrets import locations
+from shared.secrets.crypto import secret_box
+from shared.services import invitations
+from shared.store.firestore import Store
 
-DEFAULTS = {
-    "company_name": None,
-    "enabled": False,
-    "provider": "platform",
-    "client_id": None,
-    "workspace_domain": None,
-    "sync_direction": "two_way",
-    "admin_email": None,
-}
 _NOT_NULLABLE = ("company_name", "enabled", "provider", "sync_direction")
-
-
-def client_secret_context(company_id: str) -> str:
-    return f"companies/{company_id}/client_secret"
-
-
-def service_account_key_context(company_id: str) -> str:
-    return f"companies/{company_id}/service_account_key"
 
 
 def settings_view(config: Config, record: dict) -> dict:
@@ -52,13 +36,8 @@ def settings_view(config: Config, record: dict) -> dict:
     view["has_service_account_key"] = bool(record.get("service_account_key"))
     # Set when an alert to admin_email bounced; cleared when the address changes.
     view["admin_email_error"] = record.get("admin_email_error")
-    view["redirect_uri"] = redirect_uri(config)
+    view["redirect_uri"] = oauth.redirect_uri(config)
     return view
-
-
-def redirect_uri(config: Config) -> str:
-    """Google's consent screen returns here; private clients must register it."""
-    return config.public_base_url.rstrip("/") + "/getAuthKey"
 
 
 def get_settings(config: Config, store: Store, company_id: str) -> dict:
@@ -78,38 +57,33 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
         given["admin_email_error"] = None  # a new address deserves a fresh try
     box = secret_box(config)
     if given.get("client_secret") is not None:
-        given["client_secret"] = box.seal(given["client_secret"], client_secret_context(company_id))
+        given["client_secret"] = box.seal(
+            given["client_secret"], locations.client_secret(company_id)
+        )
     if key is not None:
         # Only the validated fields are kept.
         given["service_account_key"] = box.seal(
-            _json(key.model_dump(exclude_none=True)), service_account_key_context(company_id)
+            _json(key.model_dump(exclude_none=True)), locations.service_account_key(company_id)
         )
-    company = store.company(company_id)
+    ref = store.company(company_id)
     now = datetime.now(UTC)
 
     def write(transaction: firestore.Transaction) -> tuple[dict, dict, list[str], str | None]:
-        snapshot = company.get(transaction=transaction)
+        snapshot = ref.get(transaction=transaction)
         before = snapshot.to_dict() if snapshot.exists else {}
         after = {**DEFAULTS, **before, **given, "updated_at": now}
         _check_complete(after)
-        starts_round = after["enabled"] and (
-            not before.get("enabled") or before.get("provider", "platform") != after["provider"]
-        )
+        company = Company.from_record(company_id, after)
         invited: list[str] = []
         round_id = None
-        if starts_round:
+        if company.starts_invitation_round(Company.from_record(company_id, before)):
             round_id = uuid.uuid4().hex
             # Workers that domain-wide delegation connects need no email.
             invited = invitations.mark_round(
-                store,
-                transaction,
-                company_id,
-                round_id,
-                now,
-                skip=lambda worker: delegation.applies(after, worker),
+                store, transaction, company_id, round_id, now, skip=company.delegates
             )
             after["invitation_round"] = round_id
-        transaction.set(company, after)
+        transaction.set(ref, after)
         return before, after, invited, round_id
 
     before, record, invited, round_id = store.transact(write)
@@ -120,7 +94,7 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
     if delegating or renamed:
         # Delegation can connect the domain's workers now; a rename renames their calendars.
         for snapshot in store.workers(company_id).stream():
-            request_worker_sync(config, company_id, snapshot.id)
+            messages.request_sync(config, company_id, snapshot.id)
     return {**settings_view(config, record), "authorization_emails_queued": len(invited)}
 
 
@@ -136,26 +110,9 @@ def _check_complete(settings: dict) -> None:
                 raise InvalidInput(f"{key} is required for a private OAuth client", field=key)
 
 
-def _key_urls(config: Config, client_email: str) -> dict[str, set[str]]:
-    """The addresses a key file may name: Google's documented ones, or the stand-in's locally."""
-    endpoints = google_endpoints(config)
-    base = config.google_api_base.rstrip("/") if config.google_api_base else None
-    accounts = base or "https://accounts.google.com"
-    certs = (base or "https://www.googleapis.com") + "/robot/v1/metadata/x509/"
-    return {
-        "token_uri": {endpoints.token},
-        "auth_uri": {accounts + "/o/oauth2/auth"},
-        "auth_provider_x509_cert_url": {endpoints.certs},
-        # Google writes the address percent-encoded; the stand-in does not.
-        "client_x509_cert_url": {certs + quote(client_email, safe=""), certs + client_email},
-        "universe_domain": {"googleapis.com"},
-    }
-
-
 def check_service_account_key_urls(config: Config, key: ServiceAccountKey) -> None:
-    """Every address in the key must be Google's: the delegation flow posts a signed assertion
-    to token_uri, so any other address would let an admin make us call anywhere (SSRF)."""
-    for field, allowed in _key_urls(config, key.client_email).items():
+    """Every address in the key must be Google's (see `oauth.service_account_key_addresses`)."""
+    for field, allowed in oauth.service_account_key_addresses(config, key.client_email).items():
         value = getattr(key, field)
         if value is None and field != "token_uri":
             continue  # optional in the key file; nothing uses it

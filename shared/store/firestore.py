@@ -11,11 +11,12 @@ Layout (all under the company, so one company can never read another's data):
 except what Google itself shares across companies:
     grants/{grant_id}                           one OAuth grant per client and Google account
                                                 (sealed refresh token, companies using it);
-                                                see grants.py. No endpoint reads it.
+                                                see services/grants.py. No endpoint reads it.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,10 +30,15 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from shared.clients import db
 from shared.config import Config
 
 T = TypeVar("T")
+
+
+@functools.cache
+def _client(project_id: str) -> firestore.Client:
+    # The library itself honours FIRESTORE_EMULATOR_HOST; one client per project and process.
+    return firestore.Client(project=project_id)
 
 
 def _contended(error: BaseException) -> bool:
@@ -54,7 +60,7 @@ class Store:
 
     @classmethod
     def for_config(cls, config: Config) -> Store:
-        return cls(db(config))
+        return cls(_client(config.project_id))
 
     def company(self, company_id: str) -> firestore.DocumentReference:
         return self.client.collection("companies").document(company_id)
@@ -75,6 +81,10 @@ class Store:
     def busy_blocks(self, company_id: str) -> firestore.CollectionReference:
         """Workers' own Google events, imported as busy time."""
         return self.company(company_id).collection("busy_blocks")
+
+    def grant(self, grant_id: str) -> firestore.DocumentReference:
+        """An OAuth grant, shared across companies (see shared/domain/grant.py)."""
+        return self.client.collection("grants").document(grant_id)
 
     def oauth_states(self, company_id: str) -> firestore.CollectionReference:
         """Consent attempts; a TTL policy on `expire_at` deletes the abandoned ones."""

@@ -9,18 +9,34 @@ recovered by the sweeper because the pending marker was committed first.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+import grpc
 from google.api_core.exceptions import AlreadyExists, NotFound
 from google.cloud import tasks_v2
+from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 from google.protobuf import duration_pb2, timestamp_pb2
 
-from shared.clients import tasks_client
 from shared.config import Config
 
 log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _client(emulator_host: str | None) -> tasks_v2.CloudTasksClient:
+    # No environment variable points this library at an emulator: we hand it the channel.
+    if emulator_host:
+        channel = grpc.insecure_channel(emulator_host)
+        return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+    return tasks_v2.CloudTasksClient()
+
+
+def tasks_client(config: Config) -> tasks_v2.CloudTasksClient:
+    """The Cloud Tasks client: the emulator's (CLOUD_TASKS_EMULATOR_HOST) or Google's."""
+    return _client(config.tasks_emulator_host)
 
 
 def enqueue(

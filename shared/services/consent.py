@@ -16,31 +16,25 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-import google.auth.transport.requests
-from google.oauth2 import id_token
-from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from shared import google_accounts, invitations, signing
-from shared.clients import google_endpoints
 from shared.config import Config
-from shared.google_accounts import OAuthClient, OAuthClientMissing, oauth_client
-from shared.invitations import InviteError, is_current, read_invite
-from shared.settings import redirect_uri
-from shared.store import Store
+from shared.domain.company import Company
+from shared.domain.connection import ConnectionState
+from shared.google import oauth
+from shared.secrets import signing
+from shared.services import grants, invitations, linking
+from shared.services.invitations import InviteError, read_invite
+from shared.store import records
+from shared.store.firestore import Store
 
 log = logging.getLogger(__name__)
 
 STATE_LIFETIME = timedelta(minutes=15)
-
-# We check granted scopes ourselves (a user may untick some), so oauthlib must not
-# reject a token whose scope differs from the request.
-os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 
 
 class ConsentError(Exception):
@@ -51,32 +45,11 @@ class ConsentError(Exception):
         self.reason = reason
 
 
-def _client(config: Config, company_id: str, company: dict) -> OAuthClient:
+def _client(config: Config, company: Company) -> oauth.OAuthClient:
     try:
-        return oauth_client(config, company_id, company)
-    except OAuthClientMissing:
+        return oauth.client_for(config, company)
+    except oauth.OAuthClientMissing:
         raise ConsentError("platform_client_not_configured") from None
-
-
-def _flow(config: Config, client: OAuthClient, **kwargs) -> Flow:
-    if config.local:
-        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the stand-in speaks plain http
-    endpoints = google_endpoints(config)
-    client_config = {
-        "web": {
-            "client_id": client.client_id,
-            "client_secret": client.client_secret,
-            "auth_uri": endpoints.auth,
-            "token_uri": endpoints.token,
-            "redirect_uris": [redirect_uri(config)],
-        }
-    }
-    return Flow.from_client_config(
-        client_config,
-        scopes=google_accounts.CONSENT_SCOPES,
-        redirect_uri=redirect_uri(config),
-        **kwargs,
-    )
 
 
 def platform_return(config: Config, **params: str) -> str:
@@ -85,10 +58,9 @@ def platform_return(config: Config, **params: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}{urlencode(params)}"
 
 
-def _company(store: Store, company_id: str) -> dict:
-    snapshot = store.company(company_id).get()
-    company = snapshot.to_dict() if snapshot.exists else {}
-    if not company.get("enabled"):
+def _enabled_company(store: Store, company_id: str) -> Company:
+    company = records.company(store, company_id)
+    if not company.enabled:
         raise ConsentError("integration_disabled")
     return company
 
@@ -119,29 +91,25 @@ def start(config: Config, store: Store, invite: str) -> str:
 def _start(config: Config, store: Store, invite_token: str) -> str:
     invite = read_invite(config, invite_token)
     company_id, worker_id = invite.company_id, invite.worker_id
-    company = _company(store, company_id)
-    worker_snapshot = store.worker(company_id, worker_id).get()
-    if not worker_snapshot.exists or not worker_snapshot.to_dict().get("active", True):
+    company = _enabled_company(store, company_id)
+    worker = records.worker(store, company_id, worker_id)
+    if worker is None or not worker.active:
         raise ConsentError("unknown_worker")
-    worker = worker_snapshot.to_dict()
-    if not is_current(worker, invite.invitation_id):
-        connected = (worker.get("connection") or {}).get("state") == "connected"
+    if not worker.invitation.is_current(invite.invitation_id):
+        connected = worker.connection.state == ConnectionState.CONNECTED
         raise ConsentError("already_connected" if connected else "invite_used")
-    client = _client(config, company_id, company)
+    client = _client(config, company)
 
     attempt_id = secrets.token_urlsafe(24)
     state = signing.sign(
         config, "oauth_state", {"jti": attempt_id, "company_id": company_id}, STATE_LIFETIME
     )
-    flow = _flow(config, client, code_verifier=code_verifier(config, attempt_id))
-    extra = {"hd": client.workspace_domain} if client.workspace_domain else {}
-    url, _ = flow.authorization_url(
-        access_type="offline",
-        prompt="consent",
-        include_granted_scopes="true",
-        login_hint=worker["email"],
+    url = oauth.consent_url(
+        config,
+        client,
         state=state,
-        **extra,
+        code_verifier=code_verifier(config, attempt_id),
+        login_hint=worker.email,
     )
     now = datetime.now(UTC)
     store.oauth_states(company_id).document(attempt_id).set(
@@ -201,26 +169,29 @@ def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, 
         raise ConsentError("access_denied" if params["error"] == "access_denied" else "error")
     if not params.get("code"):
         raise ConsentError("invalid_request")
-    company = _company(store, company_id)
-    client = _client(config, company_id, company)
+    company = _enabled_company(store, company_id)
+    client = _client(config, company)
 
-    flow = _flow(config, client, code_verifier=code_verifier(config, attempt_id))
     try:
-        token = flow.fetch_token(code=params["code"])
+        token = oauth.exchange_code(
+            config, client, params["code"], code_verifier(config, attempt_id)
+        )
     except (OAuth2Error, ValueError) as exc:
         log.warning("code exchange failed for %s/%s: %s", company_id, worker_id, type(exc).__name__)
         raise ConsentError("exchange_failed") from None
 
-    scope = token.get("scope") or []  # oauthlib may hand back a list or the raw string
-    granted = set(scope.split() if isinstance(scope, str) else scope)
-    identity = _identity(config, client, token)
+    granted = oauth.granted_scopes(token)
+    try:
+        identity = oauth.verify_identity(config, client, token)
+    except oauth.InvalidIdToken as exc:
+        raise ConsentError(exc.reason) from None
     unused = token.get("refresh_token") or token["access_token"]
     if client.kind == "private" and identity.hd != client.workspace_domain:
-        google_accounts.give_back_unused(config, store, client, identity.sub, unused)
+        grants.give_back_unused(config, store, client, identity.sub, unused)
         raise ConsentError("wrong_domain")
-    if not granted >= google_accounts.REQUIRED_SCOPES:
+    if not granted >= oauth.REQUIRED_SCOPES:
         # Nothing half-connected: give the grant back (unless another company uses it).
-        google_accounts.give_back_unused(config, store, client, identity.sub, unused)
+        grants.give_back_unused(config, store, client, identity.sub, unused)
         raise ConsentError("missing_scopes")
     if not token.get("refresh_token"):
         raise ConsentError("no_refresh_token")
@@ -228,9 +199,9 @@ def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, 
         invitations.use_up(store, company_id, worker_id, attempt["invitation_id"])
     except invitations.InvitationVoid:
         # Used by another attempt, replaced, or voided by a connect or disconnect meanwhile.
-        google_accounts.give_back_unused(config, store, client, identity.sub, unused)
+        grants.give_back_unused(config, store, client, identity.sub, unused)
         raise ConsentError("invite_used") from None
-    google_accounts.link_worker(
+    linking.link_worker(
         config,
         store,
         company_id,
@@ -241,23 +212,3 @@ def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, 
         client=client,
     )
     return company_id, worker_id
-
-
-def _identity(config: Config, client: OAuthClient, token: dict) -> google_accounts.Identity:
-    raw = token.get("id_token")
-    if not raw:
-        raise ConsentError("missing_id_token")
-    try:
-        claims = id_token.verify_token(
-            raw,
-            google.auth.transport.requests.Request(),
-            audience=client.client_id,
-            certs_url=google_endpoints(config).certs,
-        )
-    except ValueError:
-        raise ConsentError("invalid_id_token") from None
-    if claims.get("iss") not in ("accounts.google.com", "https://accounts.google.com"):
-        raise ConsentError("invalid_id_token")
-    if not claims.get("email") or not claims.get("email_verified", False):
-        raise ConsentError("unverified_email")
-    return google_accounts.Identity(sub=claims["sub"], email=claims["email"], hd=claims.get("hd"))

@@ -1,42 +1,34 @@
-"""The Google Calendar adapter: the few calls the sync core makes, in domain words.
+"""The Calendar port: the few things the sync engine asks of a Google account's calendars,
+in domain words, and its adapter over google-api-python-client.
 
-Everything here goes through google-api-python-client; errors are read by
-Google's `errors[0].reason`, never by message text.
+The engine depends on `Calendar` only; `GoogleCalendar` is the one implementation and
+goes through the unmodified client library (pointed at the stand-in locally). Errors
+leave as the library raises them; `shared.google.errors.calling_google` reads them.
 """
 
 from __future__ import annotations
 
-import json
+from typing import Protocol
 
 from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 
-from shared.clients import calendar_service
 from shared.config import Config
+from shared.google.clients import calendar_service
 
 
-def reason(error: HttpError) -> str | None:
-    try:
-        body = json.loads(error.content)
-        return body["error"]["errors"][0]["reason"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
+class Calendar(Protocol):
+    """One Google account's calendars."""
 
+    def ensure_company_calendar(
+        self, calendar_id: str | None, name: str, time_zone: str | None
+    ) -> tuple[str, bool]: ...
 
-_RATE_LIMITS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
-
-
-def is_transient(error: HttpError) -> bool:
-    """Worth retrying later (rate limits, Google's own failures, an access token that died
-    before its time and is refreshed on the retry), as opposed to a refusal."""
-    status = error.status_code or 0
-    if status in (401, 429) or status >= 500:
-        return True
-    return status == 403 and reason(error) in _RATE_LIMITS
+    def calendar_list(self) -> list[dict]: ...
 
 
 class GoogleCalendar:
-    """One Google account's calendars, as seen through its credentials."""
+    """`Calendar` through Google's Calendar API v3, as the account the credentials act for."""
 
     def __init__(self, config: Config, credentials) -> None:
         self._service: Resource = calendar_service(config, credentials)
@@ -65,7 +57,7 @@ class GoogleCalendar:
         return created["id"], True
 
     def calendar_list(self) -> list[dict]:
-        """Every calendar in the account's list (all pages)."""
+        """Every calendar in the account's list (all pages; a page may be short)."""
         entries: list[dict] = []
         page_token = None
         while True:

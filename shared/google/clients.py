@@ -1,50 +1,22 @@
-"""Factories for Google's client libraries, pointed at the local stack by configuration.
+"""Where Google lives for this deployment, and the Calendar API client built for it.
 
-Production code always talks through the unmodified libraries; only endpoints
-and credentials change:
-- Firestore: the library itself honours FIRESTORE_EMULATOR_HOST.
-- Cloud Tasks: no variable does it, so we hand the client an insecure gRPC
-  channel to CLOUD_TASKS_EMULATOR_HOST.
-- Google APIs: GOOGLE_API_BASE replaces Google's hosts for the Calendar API,
-  its batch endpoint (which ignores `api_endpoint`, a known library issue) and
-  the OAuth endpoints.
+Production code always talks through the unmodified libraries; only endpoints and
+credentials change: GOOGLE_API_BASE replaces Google's hosts for the Calendar API, its
+batch endpoint (which ignores `api_endpoint`, a known library issue) and the OAuth
+endpoints. (Firestore's client lives in `shared/store/firestore.py`, Cloud Tasks' in
+`shared/queue/tasks.py`.)
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import grpc
 from google.auth.credentials import Credentials
-from google.cloud import firestore, tasks_v2
-from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 from googleapiclient.discovery import Resource, build
 from googleapiclient.http import BatchHttpRequest
 
 from shared.config import Config
-
-
-@functools.cache
-def firestore_client(project_id: str) -> firestore.Client:
-    return firestore.Client(project=project_id)
-
-
-def db(config: Config) -> firestore.Client:
-    return firestore_client(config.project_id)
-
-
-@functools.cache
-def _tasks_client(emulator_host: str | None) -> tasks_v2.CloudTasksClient:
-    if emulator_host:
-        channel = grpc.insecure_channel(emulator_host)
-        return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
-    return tasks_v2.CloudTasksClient()
-
-
-def tasks_client(config: Config) -> tasks_v2.CloudTasksClient:
-    return _tasks_client(config.tasks_emulator_host)
 
 
 @dataclass(frozen=True)

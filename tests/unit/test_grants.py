@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from google.auth.exceptions import RefreshError
 
-from shared import grants
 from shared.config import load_config
-from shared.crypto import secret_box
+from shared.domain.grant import EXPIRY_MARGIN, grant_id
+from shared.google.credentials import cached_access_token
+from shared.google.errors import oauth_error
+from shared.secrets.crypto import secret_box
 
 CONFIG = load_config({"APP_MODE": "local"})
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -21,14 +23,14 @@ def cached(expires_in: timedelta) -> dict:
 @pytest.mark.parametrize(
     ("expires_in", "handed_out"),
     [
-        (grants.EXPIRY_MARGIN + timedelta(seconds=1), True),
-        (grants.EXPIRY_MARGIN, False),  # a sync may outlive a token this close to its end
-        (grants.EXPIRY_MARGIN - timedelta(seconds=1), False),
+        (EXPIRY_MARGIN + timedelta(seconds=1), True),
+        (EXPIRY_MARGIN, False),  # a sync may outlive a token this close to its end
+        (EXPIRY_MARGIN - timedelta(seconds=1), False),
         (timedelta(seconds=-1), False),
     ],
 )
 def test_a_cached_token_is_used_only_with_its_margin_left(expires_in, handed_out):
-    result = grants.cached_access_token(CONFIG, "g1", cached(expires_in), now=NOW)
+    result = cached_access_token(CONFIG, "g1", cached(expires_in), now=NOW)
     assert (result is not None) is handed_out
     if handed_out:
         token, expiry = result
@@ -37,11 +39,11 @@ def test_a_cached_token_is_used_only_with_its_margin_left(expires_in, handed_out
 
 def test_a_token_sealed_for_another_grant_does_not_open():
     with pytest.raises(Exception, match="grants/g2/access_token"):
-        grants.cached_access_token(CONFIG, "g2", cached(timedelta(hours=1)), now=NOW)
+        cached_access_token(CONFIG, "g2", cached(timedelta(hours=1)), now=NOW)
 
 
 def test_grant_ids_differ_per_client_and_account():
-    ids = {grants.grant_id(c, s) for c in ("platform", "private") for s in ("1", "2")}
+    ids = {grant_id(c, s) for c in ("platform", "private") for s in ("1", "2")}
     assert len(ids) == 4
 
 
@@ -63,4 +65,4 @@ def test_grant_ids_differ_per_client_and_account():
     ],
 )
 def test_oauth_errors_are_read_from_googles_structured_answer(error, code):
-    assert grants.oauth_error(error) == code
+    assert oauth_error(error) == code

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.config import Config
-from shared.store import Store
-from shared.workers import request_worker_sync
+from shared.queue import messages
+from shared.store.firestore import Store
 
 STALE_AFTER = timedelta(minutes=2)
 
@@ -26,6 +26,6 @@ def sweep(config: Config, store: Store, stale_after: timedelta = STALE_AFTER) ->
     count = 0
     for snapshot in query.stream():
         company_id = snapshot.reference.parent.parent.id
-        request_worker_sync(config, company_id, snapshot.id)
+        messages.request_sync(config, company_id, snapshot.id)
         count += 1
     return count

@@ -13,7 +13,6 @@ request path) and are idempotent per invitation.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import secrets
 from collections.abc import Callable
@@ -24,18 +23,22 @@ from urllib.parse import urlencode
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared import mail, signing, tasks
+from shared import mail
 from shared.config import Config
+from shared.domain import connection
+from shared.domain.company import Company
+from shared.domain.connection import ConnectionState
+from shared.domain.worker import INVITATION_VOIDED, Worker
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.store import Store
+from shared.mail import templates
+from shared.queue import messages
+from shared.secrets import signing
+from shared.store import records
+from shared.store.firestore import Store
 
 INVITE_LIFETIME = timedelta(days=14)
 # A link that can move a connected worker to another account is for now, not for an inbox.
 SWITCH_LIFETIME = timedelta(hours=1)
-# States from which an invitation moves a worker to `invited`.
-_INVITABLE = (None, "not_connected", "invited", "disconnected")
-# What a connect or disconnect writes on the worker: every outstanding invitation is void.
-VOIDED = {"invitation.current": None}
 
 
 class InvitationVoid(Exception):
@@ -57,33 +60,17 @@ class Invite:
     invitation_id: str
 
 
-def is_current(worker: dict, invitation_id: str) -> bool:
-    """Whether `invitation_id` is the worker's one live invitation."""
-    return bool(invitation_id) and (worker.get("invitation") or {}).get("current") == invitation_id
-
-
 def use_up(store: Store, company_id: str, worker_id: str, invitation_id: str) -> None:
     """Consume the invitation a consent came from, or InvitationVoid. An optimistic write on
     the worker: of many consents racing on one link exactly one wins, and the others learn
     it at once instead of queueing on a transaction lock."""
 
-    def consume(worker: dict | None) -> dict:
-        if worker is None or not is_current(worker, invitation_id):
+    def consume(worker: Worker | None) -> dict:
+        if worker is None or not worker.invitation.is_current(invitation_id):
             raise InvitationVoid(worker_id)
-        return {**VOIDED, "invitation.used_at": datetime.now(UTC)}
+        return {**INVITATION_VOIDED, "invitation.used_at": datetime.now(UTC)}
 
-    store.modify(store.worker(company_id, worker_id), consume)
-
-
-def invite_token(
-    config: Config,
-    company_id: str,
-    worker_id: str,
-    invitation_id: str,
-    lifetime: timedelta = INVITE_LIFETIME,
-) -> str:
-    claims = {"company_id": company_id, "worker_id": worker_id, "iid": invitation_id}
-    return signing.sign(config, "invite", claims, lifetime)
+    records.modify_worker(store, company_id, worker_id, consume)
 
 
 def read_invite(config: Config, token: str) -> Invite:
@@ -108,7 +95,8 @@ def connect_url(
     invitation_id: str,
     lifetime: timedelta = INVITE_LIFETIME,
 ) -> str:
-    token = invite_token(config, company_id, worker_id, invitation_id, lifetime)
+    claims = {"company_id": company_id, "worker_id": worker_id, "iid": invitation_id}
+    token = signing.sign(config, "invite", claims, lifetime)
     return f"{_connect_base(config)}?{urlencode({'invite': token})}"
 
 
@@ -116,53 +104,10 @@ def _connect_base(config: Config) -> str:
     return f"{config.public_base_url.rstrip('/')}/connect"
 
 
-def _worker(store: Store, company_id: str, worker_id: str) -> dict:
-    snapshot = store.worker(company_id, worker_id).get()
-    if not snapshot.exists:
-        raise NotFound(f"no worker {worker_id}", field="worker_id")
-    return snapshot.to_dict()
-
-
-def _issue(store: Store, company_id: str, worker_id: str, *, emailed: bool) -> tuple[str, dict]:
-    """A new current invitation for the worker, voiding every earlier one; returns its id and
-    the worker as it was. An emailed one is refused for a connected worker: an email can be
-    forwarded, and must never be able to move a working connection."""
-    invitation_id = secrets.token_urlsafe(12)
-    now = datetime.now(UTC)
-
-    def issue(worker: dict | None) -> dict:
-        if worker is None:
-            raise NotFound(f"no worker {worker_id}", field="worker_id")
-        state = (worker.get("connection") or {}).get("state")
-        if emailed and state == "connected":
-            raise Conflict(
-                "the worker is connected; only the worker's own signed-in request can move the "
-                "connection to another Google account",
-                code="already_connected",
-            )
-        updates = {"invitation.current": invitation_id, "invitation.issued_at": now}
-        if state in _INVITABLE and state != "invited":
-            updates["connection.state"] = "invited"
-        return updates
-
-    worker = store.modify(store.worker(company_id, worker_id), issue)
-    return invitation_id, worker or {}
-
-
-def authorization_url(config: Config, store: Store, company_id: str, worker_id: str) -> str:
-    """The "Sync calendar" link for one worker, asked for by the worker or an admin."""
-    _worker(store, company_id, worker_id)
-    _company_enabled(store, company_id)
-    invitation_id, worker = _issue(store, company_id, worker_id, emailed=False)
-    linked = (worker.get("connection") or {}).get("state") in ("connected", "needs_reauth")
-    lifetime = SWITCH_LIFETIME if linked else INVITE_LIFETIME
-    return connect_url(config, company_id, worker_id, invitation_id, lifetime)
-
-
-def _company_enabled(store: Store, company_id: str) -> dict:
-    snapshot = store.company(company_id).get()
-    company = snapshot.to_dict() if snapshot.exists else {}
-    if not company.get("enabled"):
+def enabled_company(store: Store, company_id: str) -> Company:
+    """The company, or the API's 422 if its integration is off."""
+    company = records.company(store, company_id)
+    if not company.enabled:
         raise Unprocessable(
             "the Google Calendar integration is not enabled for this company",
             code="integration_disabled",
@@ -170,37 +115,57 @@ def _company_enabled(store: Store, company_id: str) -> dict:
     return company
 
 
+def _issue(store: Store, company_id: str, worker_id: str, *, emailed: bool) -> tuple[str, Worker]:
+    """A new current invitation for the worker, voiding every earlier one; returns its id and
+    the worker as it was. An emailed one is refused for a connected worker: an email can be
+    forwarded, and must never be able to move a working connection."""
+    invitation_id = secrets.token_urlsafe(12)
+    now = datetime.now(UTC)
+
+    def issue(worker: Worker | None) -> dict:
+        if worker is None:
+            raise NotFound(f"no worker {worker_id}", field="worker_id")
+        state = worker.connection.state
+        if emailed and state == ConnectionState.CONNECTED:
+            raise Conflict(
+                "the worker is connected; only the worker's own signed-in request can move the "
+                "connection to another Google account",
+                code="already_connected",
+            )
+        updates = {"invitation.current": invitation_id, "invitation.issued_at": now}
+        if state.invitable and state != ConnectionState.INVITED:
+            updates.update(connection.invited())
+        return updates
+
+    worker = records.modify_worker(store, company_id, worker_id, issue)
+    assert worker is not None  # `issue` refused a missing worker
+    return invitation_id, worker
+
+
+def authorization_url(config: Config, store: Store, company_id: str, worker_id: str) -> str:
+    """The "Sync calendar" link for one worker, asked for by the worker or an admin."""
+    records.existing_worker(store, company_id, worker_id)
+    enabled_company(store, company_id)
+    invitation_id, worker = _issue(store, company_id, worker_id, emailed=False)
+    lifetime = SWITCH_LIFETIME if worker.connection.state.linked else INVITE_LIFETIME
+    return connect_url(config, company_id, worker_id, invitation_id, lifetime)
+
+
 # -- the email --------------------------------------------------------------
 
 
-def compose(company: dict, worker: dict, link: str) -> dict:
-    """The invitation as the admin's email form shows it: to, subject, body."""
-    company_name = company.get("company_name") or "Your company"
-    body = (
-        f"Hi {worker['name']},\n\n"
-        f"{company_name} would like to show your bookings in your Google Calendar and keep "
-        "your availability up to date.\n\n"
-        "When you connect, you allow us to:\n"
-        "- see the list of your calendars,\n"
-        f'- create one calendar named "{company_name}" and fully manage it: your bookings '
-        "appear there,\n"
-        "- read the events of your calendars, so that times you are busy are not booked.\n\n"
-        f"Connect your Google Calendar: {link}\n\n"
-        "You can disconnect at any time from the platform.\n"
-    )
-    return {
-        "to": worker["email"],
-        "subject": f"{company_name}: connect your Google Calendar",
-        "body": body,
-    }
+def _email(config: Config, company: Company, worker: Worker, invitation_id: str):
+    link = connect_url(config, company.id, worker.id, invitation_id)
+    return templates.invitation(company.company_name, worker.name, worker.email, link), link
 
 
 def preview(config: Config, store: Store, company_id: str, worker_id: str) -> dict:
     """The email form. Its link is a sample: sending issues the real invitation and puts
     its link in place of any link the (edited) text carries."""
-    worker = _worker(store, company_id, worker_id)
-    company = _company_enabled(store, company_id)
-    return compose(company, worker, connect_url(config, company_id, worker_id, "preview"))
+    worker = records.existing_worker(store, company_id, worker_id)
+    company = enabled_company(store, company_id)
+    email, _ = _email(config, company, worker, "preview")
+    return email.form()
 
 
 def request_email(
@@ -212,21 +177,20 @@ def request_email(
     body: str | None = None,
 ) -> str:
     """Queue one invitation email (the admin's "send"); returns the address it goes to."""
-    _worker(store, company_id, worker_id)
-    _company_enabled(store, company_id)
+    records.existing_worker(store, company_id, worker_id)
+    enabled_company(store, company_id)
     invitation_id, worker = _issue(store, company_id, worker_id, emailed=True)
-    payload = {
-        "kind": "invitation_email",
-        "company_id": company_id,
-        "worker_id": worker_id,
-        "invitation_id": invitation_id,
-    }
-    if subject is not None:
-        payload["subject"] = subject
-    if body is not None:
-        payload["body"] = body
-    tasks.enqueue(config, payload, queue=config.mail_queue)
-    return worker["email"]
+    messages.send(
+        config,
+        messages.InvitationEmail(
+            company_id=company_id,
+            worker_id=worker_id,
+            invitation_id=invitation_id,
+            subject=subject,
+            body=body,
+        ),
+    )
+    return worker.email
 
 
 def mark_round(
@@ -235,7 +199,7 @@ def mark_round(
     company_id: str,
     round_id: str,
     now: datetime,
-    skip: Callable[[dict], bool] = lambda worker: False,
+    skip: Callable[[Worker], bool] = lambda worker: False,
 ) -> list[str]:
     """Within the settings transaction: mark every active, unconnected worker as invited in
     this round (except those `skip` names); returns their ids. The round is each worker's
@@ -243,13 +207,13 @@ def mark_round(
     query = store.workers(company_id).where(filter=FieldFilter("active", "==", True))
     invited = []
     for snapshot in transaction.get(query):
-        record = snapshot.to_dict()
-        if (record.get("connection") or {}).get("state") not in _INVITABLE or skip(record):
+        worker = Worker.from_record(snapshot.id, snapshot.to_dict())
+        if not worker.connection.state.invitable or skip(worker):
             continue
         transaction.update(
             snapshot.reference,
             {
-                "connection.state": "invited",
+                **connection.invited(),
                 "invitation": {
                     "round": round_id,
                     "current": round_id,
@@ -265,14 +229,10 @@ def mark_round(
 def queue_email(config: Config, company_id: str, worker_id: str, round_id: str) -> None:
     # Named per round and worker: a retried settings save cannot queue the same email twice.
     name = hashlib.sha256(f"{company_id}/{worker_id}/{round_id}".encode()).hexdigest()[:40]
-    payload = {
-        "kind": "invitation_email",
-        "company_id": company_id,
-        "worker_id": worker_id,
-        "round": round_id,
-        "invitation_id": round_id,
-    }
-    tasks.enqueue(config, payload, queue=config.mail_queue, name=f"invite-{name}")
+    message = messages.InvitationEmail(
+        company_id=company_id, worker_id=worker_id, invitation_id=round_id, round=round_id
+    )
+    messages.send(config, message, name=f"invite-{name}")
 
 
 def send_invitation(
@@ -287,33 +247,37 @@ def send_invitation(
 ) -> bool:
     """The mail task. Returns False when the email is no longer wanted: its invitation was
     used, replaced or voided, or this very email went out already (a redelivered task)."""
-    ref = store.worker(company_id, worker_id)
-    snapshot = ref.get()
+    worker = records.worker(store, company_id, worker_id)
     company_snapshot = store.company(company_id).get()
-    if not snapshot.exists or not company_snapshot.exists:
+    if worker is None or not company_snapshot.exists:
         return False
-    worker, company = snapshot.to_dict(), company_snapshot.to_dict()
-    invitation = worker.get("invitation") or {}
-    if not is_current(worker, invitation_id) or invitation.get("sent_id") == invitation_id:
+    company = Company.from_record(company_id, company_snapshot.to_dict())
+    invitation = worker.invitation
+    if not invitation.is_current(invitation_id) or invitation.sent_id == invitation_id:
         return False
-    if round_id is not None and not worker.get("active", True):
+    if round_id is not None and not worker.active:
         return False  # left the roster since the round started
-    link = connect_url(config, company_id, worker_id, invitation_id)
-    message = compose(company, worker, link)
-    subject = subject or message["subject"]
-    text = _with_link(config, body or message["body"], link)
+    message, link = _email(config, company, worker, invitation_id)
+    text = _with_link(config, body or message.body, link)
+    ref = store.worker(company_id, worker_id)
     try:
-        mail.send(config, message["to"], subject, text, _html(text, link))
+        mail.send(
+            config,
+            message.to,
+            subject or message.subject,
+            text,
+            templates.invitation_html(text, link),
+        )
     except mail.Undeliverable as exc:
         # Retrying cannot help: the admin sees why on the worker's connection instead.
         error = f"The invitation email could not be delivered ({exc.reason})."
         ref.update({"connection.error": error, "invitation.error": error})
         raise
     sent = {"invitation.sent_at": datetime.now(UTC), "invitation.sent_id": invitation_id}
-    if invitation.get("error"):
+    if invitation.error:
         # This address works now; clear the failure we recorded, and only ours.
         sent["invitation.error"] = firestore.DELETE_FIELD
-        if (worker.get("connection") or {}).get("error") == invitation["error"]:
+        if worker.connection.error == invitation.error:
             sent["connection.error"] = None
     if round_id is not None:
         sent["invitation.round"] = round_id
@@ -328,15 +292,3 @@ def _with_link(config: Config, text: str, link: str) -> str:
     if pattern.search(text):
         return pattern.sub(lambda _: link, text)
     return f"{text.rstrip()}\n\nConnect your Google Calendar: {link}\n"
-
-
-def _html(text: str, link: str) -> str:
-    paragraphs = "".join(
-        f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>" for part in text.split("\n\n")
-    )
-    button = (
-        f'<p><a href="{html.escape(link)}" style="background:#1a73e8;color:#fff;'
-        'padding:10px 16px;border-radius:4px;text-decoration:none">Connect Google Calendar</a></p>'
-    )
-    style = "font-family:sans-serif;max-width:40rem"
-    return f"<!doctype html><html><body style='{style}'>{paragraphs}{button}</body></html>"

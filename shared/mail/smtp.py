@@ -19,6 +19,7 @@ from email.utils import make_msgid
 from itertools import groupby
 
 from shared.config import Config
+from shared.errors import RetryLater
 from shared.models import is_control
 
 
@@ -31,7 +32,7 @@ class Undeliverable(Exception):
         self.smtp_code = smtp_code
 
 
-class TryLater(Exception):
+class TryLater(RetryLater):
     """The mail server is unavailable for now; the same message may go through later."""
 
 

@@ -1,0 +1,116 @@
+"""A Google account linked to a company's workers, and which of its calendars we import.
+
+One account per Google account (`sub`) per company holds the company calendar, the
+calendar selection and the workers using it: several workers may share one account (a
+team inbox); a worker has at most one. The OAuth grant behind it is shared across
+companies (see `shared/domain/grant.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from shared.domain.connection import ConnectionState
+
+Auth = Literal["oauth", "delegated"]
+
+
+@dataclass(frozen=True)
+class CalendarChoice:
+    """One calendar of the account, and whether its events are imported as busy time."""
+
+    id: str
+    summary: str
+    primary: bool
+    access_role: str
+    selected: bool
+
+    @classmethod
+    def from_record(cls, record: dict) -> CalendarChoice:
+        return cls(
+            id=record["id"],
+            summary=record.get("summary", ""),
+            primary=bool(record.get("primary")),
+            access_role=record.get("access_role", "reader"),
+            selected=bool(record.get("selected")),
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "summary": self.summary,
+            "primary": self.primary,
+            "access_role": self.access_role,
+            "selected": self.selected,
+        }
+
+
+@dataclass(frozen=True)
+class GoogleAccount:
+    sub: str
+    email: str | None = None
+    auth: Auth | None = None
+    grant_id: str | None = None
+    client_kind: str | None = None  # the OAuth client that issued the grant, or "delegated"
+    state: ConnectionState = ConnectionState.CONNECTED
+    worker_ids: tuple[str, ...] = ()
+    company_calendar_id: str | None = None
+    calendars: tuple[CalendarChoice, ...] = field(default=())
+    reauth_alert_queued_at: datetime | None = None
+
+    @classmethod
+    def from_record(cls, sub: str, record: dict) -> GoogleAccount:
+        return cls(
+            sub=sub,
+            email=record.get("email"),
+            auth=record.get("auth"),
+            grant_id=record.get("grant_id"),
+            client_kind=record.get("client_kind"),
+            state=ConnectionState.of(record.get("state")),
+            worker_ids=tuple(record.get("worker_ids") or ()),
+            company_calendar_id=record.get("company_calendar_id"),
+            calendars=tuple(CalendarChoice.from_record(c) for c in record.get("calendars", [])),
+            reauth_alert_queued_at=record.get("reauth_alert_queued_at"),
+        )
+
+    @property
+    def usable(self) -> bool:
+        """Credentials can be made for it: delegated, or an OAuth grant Google still honours."""
+        linked = self.auth == "delegated" or bool(self.grant_id)
+        return linked and self.state != ConnectionState.NEEDS_REAUTH
+
+
+def select_calendars(
+    entries: list[dict], previous: tuple[CalendarChoice, ...], company_calendar_id: str
+) -> list[CalendarChoice]:
+    """The account's calendars to offer for import, from its calendar list: by default every
+    calendar the account owns, never the company calendar (our own events); a choice made
+    earlier is kept."""
+    chosen = {calendar.id: calendar.selected for calendar in previous}
+    calendars = []
+    for entry in entries:
+        if entry["id"] == company_calendar_id:
+            continue
+        access_role = entry.get("accessRole", "reader")
+        calendars.append(
+            CalendarChoice(
+                id=entry["id"],
+                summary=entry.get("summaryOverride") or entry.get("summary", ""),
+                primary=bool(entry.get("primary")),
+                access_role=access_role,
+                selected=chosen.get(entry["id"], access_role == "owner"),
+            )
+        )
+    return calendars
+
+
+def with_selection(
+    calendars: tuple[CalendarChoice, ...], selected: list[str]
+) -> list[CalendarChoice]:
+    """The calendars with exactly `selected` chosen for import."""
+    return [
+        CalendarChoice(c.id, c.summary, c.primary, c.access_role, c.id in selected)
+        for c in calendars
+    ]

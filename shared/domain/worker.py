@@ -1,0 +1,72 @@
+"""A fieldworker as we keep them: the roster entry, its connection, its current invitation
+and the "needs a sync look" marker (the outbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shared.domain.connection import Connection
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """The worker's one live invitation (`current`), and what happened to the last ones.
+    A round of emails started by the settings uses the round id as the invitation id."""
+
+    current: str | None = None
+    issued_at: datetime | None = None
+    used_at: datetime | None = None
+    round: str | None = None
+    sent_id: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def from_record(cls, record: dict | None) -> Invitation:
+        record = record or {}
+        return cls(
+            current=record.get("current"),
+            issued_at=record.get("issued_at"),
+            used_at=record.get("used_at"),
+            round=record.get("round"),
+            sent_id=record.get("sent_id"),
+            error=record.get("error"),
+        )
+
+    def is_current(self, invitation_id: str) -> bool:
+        """Whether `invitation_id` is the live invitation (a used or replaced one is not)."""
+        return bool(invitation_id) and self.current == invitation_id
+
+
+# What a connect or disconnect writes on the worker: every outstanding invitation is void.
+INVITATION_VOIDED: dict[str, Any] = {"invitation.current": None}
+
+
+@dataclass(frozen=True)
+class Worker:
+    id: str
+    name: str = ""
+    email: str = ""
+    active: bool = True
+    timezone: str = "UTC"
+    connection: Connection = field(default_factory=Connection)
+    invitation: Invitation = field(default_factory=Invitation)
+    sync_pending_since: datetime | None = None
+
+    @classmethod
+    def from_record(cls, worker_id: str, record: dict) -> Worker:
+        return cls(
+            id=worker_id,
+            name=record.get("name") or "",
+            email=record.get("email") or "",
+            active=record.get("active", True),
+            timezone=record.get("timezone") or "UTC",
+            connection=Connection.from_record(record.get("connection")),
+            invitation=Invitation.from_record(record.get("invitation")),
+            sync_pending_since=record.get("sync_pending_since"),
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id

@@ -1,0 +1,1 @@
+"""Cloud Tasks: the adapter (`tasks.py`) and the typed messages it carries (`messages.py`)."""

@@ -1,0 +1,1 @@
+"""Use cases: one module per job, each called by one thin entry point in `functions/`."""

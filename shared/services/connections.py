@@ -1,0 +1,101 @@
+"""A worker's link to a Google account, as the platform sees and changes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.cloud import firestore
+
+from shared.config import Config
+from shared.domain.account import GoogleAccount, with_selection
+from shared.errors import InvalidInput, Unprocessable
+from shared.queue import messages
+from shared.services import linking
+from shared.store import records
+from shared.store.firestore import Store
+
+# A Firestore batch holds at most 500 writes.
+_DELETE_BATCH = 400
+
+
+def connection_status(store: Store, company_id: str, worker_id: str) -> dict:
+    return records.existing_worker(store, company_id, worker_id).connection.status()
+
+
+def list_connections(store: Store, company_id: str) -> dict:
+    entries = []
+    for worker in records.workers(store, company_id):
+        status = worker.connection.status()
+        entry = {
+            "worker_id": worker.id,
+            "name": worker.name or None,
+            "state": status["state"],
+            "google_email": status["google_email"],
+            "last_synced_at": status["last_synced_at"],
+        }
+        if "error" in status:
+            entry["error"] = status["error"]
+        entries.append(entry)
+    return {"workers": sorted(entries, key=lambda entry: entry["worker_id"])}
+
+
+def disconnect(config: Config, store: Store, company_id: str, worker_id: str) -> dict:
+    """Idempotent. Pushed events stay in Google; imported busy blocks go."""
+    records.existing_worker(store, company_id, worker_id)
+    linking.unlink_worker(config, store, company_id, worker_id)
+    busy = store.busy_blocks(company_id).where(
+        filter=firestore.FieldFilter("worker_id", "==", worker_id)
+    )
+    batch = store.client.batch()
+    for count, snapshot in enumerate(busy.stream(), start=1):
+        batch.delete(snapshot.reference)
+        if count % _DELETE_BATCH == 0:
+            batch.commit()
+            batch = store.client.batch()
+    batch.commit()
+    return connection_status(store, company_id, worker_id)
+
+
+def _linked_sub(store: Store, company_id: str, worker_id: str) -> str:
+    """The Google account the worker is linked to, or the API's 422."""
+    connection = records.existing_worker(store, company_id, worker_id).connection
+    if not connection.state.linked or not connection.google_sub:
+        raise Unprocessable("the worker has no Google account connected", code="not_connected")
+    return connection.google_sub
+
+
+def calendars(store: Store, company_id: str, worker_id: str) -> dict:
+    account = records.account(store, company_id, _linked_sub(store, company_id, worker_id))
+    return {"calendars": [c.to_record() for c in account.calendars] if account else []}
+
+
+def select(
+    config: Config, store: Store, company_id: str, worker_id: str, selected: list[str]
+) -> dict:
+    """Choose the imported calendars (shared by every worker on the account)."""
+    sub = _linked_sub(store, company_id, worker_id)
+    ref = store.accounts(company_id).document(sub)
+    chosen = []
+
+    def choose(record: dict | None) -> dict:
+        account = GoogleAccount.from_record(sub, record or {})
+        known = {calendar.id for calendar in account.calendars}
+        for index, calendar_id in enumerate(selected):
+            if calendar_id not in known:
+                raise InvalidInput(
+                    f"{calendar_id!r} is not one of the worker's calendars",
+                    field=f"selected.{index}",
+                )
+        chosen[:] = with_selection(account.calendars, selected)
+        return {"calendars": [c.to_record() for c in chosen]}
+
+    store.modify(ref, choose)
+    resync(config, store, company_id, worker_id)
+    return {"calendars": [c.to_record() for c in chosen]}
+
+
+def resync(config: Config, store: Store, company_id: str, worker_id: str) -> None:
+    """Ask for a fresh look now (admin's "force resync")."""
+    records.existing_worker(store, company_id, worker_id)
+    store.worker(company_id, worker_id).update({"sync_pending_since": datetime.now(UTC)})
+    messages.request_sync(config, company_id, worker_id)

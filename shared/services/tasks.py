@@ -1,0 +1,73 @@
+"""What each queued task does: one use case per message type.
+
+Handlers are idempotent (a task may arrive twice, late, or beside itself). A
+`RetryLater` leaves for the task router, which answers 503 so Cloud Tasks retries;
+an email that can never be delivered was recorded for the admin by its use case and
+is not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from shared import mail
+from shared.config import Config
+from shared.queue import messages
+from shared.services import alerts, grants, invitations
+from shared.store.firestore import Store
+from shared.sync.run import look_at_worker
+
+log = logging.getLogger(__name__)
+
+
+def run(config: Config, store: Store, task: messages.Message) -> str:
+    """Do the task; returns its outcome, for the log and the answer."""
+    try:
+        return _run(config, store, task)
+    except mail.Undeliverable as exc:
+        log.warning(
+            "%s email for company %s is undeliverable (SMTP %s); not retried",
+            task.kind,
+            getattr(task, "company_id", "-"),
+            exc.smtp_code or "-",
+        )
+        return "undeliverable"
+
+
+def _sent(sent: bool) -> str:
+    return "sent" if sent else "moot"
+
+
+def _run(config: Config, store: Store, task: messages.Message) -> str:
+    match task:
+        case messages.WorkerLook():
+            return look_at_worker(config, store, task.company_id, task.worker_id)
+        case messages.InvitationEmail():
+            return _sent(
+                invitations.send_invitation(
+                    config,
+                    store,
+                    task.company_id,
+                    task.worker_id,
+                    task.invitation_id,
+                    task.round,
+                    task.subject,
+                    task.body,
+                )
+            )
+        case messages.ReauthAlert():
+            return _sent(alerts.send_reauth_alert(config, store, task.company_id, task.sub))
+        case messages.AccountSwitched():
+            return _sent(
+                alerts.send_switch_alert(
+                    config,
+                    store,
+                    task.company_id,
+                    task.worker_id,
+                    task.previous_email,
+                    task.new_email,
+                )
+            )
+        case messages.ReleaseGrant():
+            return grants.release(config, store, task.grant_id)
+    raise TypeError(f"no handler for {type(task).__name__}")  # pragma: no cover

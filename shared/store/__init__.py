@@ -1,0 +1,1 @@
+"""Firestore: the building blocks (`firestore.py`) and typed reads of records (`records.py`)."""

@@ -1,0 +1,67 @@
+"""Typed reads: documents leave the store as domain records, never as raw dicts.
+
+Each reader takes an optional transaction, so a transaction reads through the same
+functions as everyone else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from google.cloud import firestore
+
+from shared.domain.account import GoogleAccount
+from shared.domain.company import Company
+from shared.domain.worker import Worker
+from shared.errors import NotFound
+from shared.store.firestore import Store
+
+
+def _read(ref: firestore.DocumentReference, transaction) -> dict | None:
+    snapshot = ref.get(transaction=transaction)
+    return snapshot.to_dict() if snapshot.exists else None
+
+
+def company(store: Store, company_id: str, transaction=None) -> Company:
+    """The company's settings (the defaults if it never saved any)."""
+    return Company.from_record(company_id, _read(store.company(company_id), transaction))
+
+
+def worker(store: Store, company_id: str, worker_id: str, transaction=None) -> Worker | None:
+    record = _read(store.worker(company_id, worker_id), transaction)
+    return Worker.from_record(worker_id, record) if record is not None else None
+
+
+def existing_worker(store: Store, company_id: str, worker_id: str) -> Worker:
+    """The worker, or the API's 404 naming `worker_id`."""
+    found = worker(store, company_id, worker_id)
+    if found is None:
+        raise NotFound(f"no worker {worker_id}", field="worker_id")
+    return found
+
+
+def workers(store: Store, company_id: str) -> list[Worker]:
+    return [
+        Worker.from_record(snapshot.id, snapshot.to_dict())
+        for snapshot in store.workers(company_id).stream()
+    ]
+
+
+def account(store: Store, company_id: str, sub: str, transaction=None) -> GoogleAccount | None:
+    record = _read(store.accounts(company_id).document(sub), transaction)
+    return GoogleAccount.from_record(sub, record) if record is not None else None
+
+
+def modify_worker(
+    store: Store,
+    company_id: str,
+    worker_id: str,
+    change: Callable[[Worker | None], dict | None],
+) -> Worker | None:
+    """`Store.modify` of the worker, with the worker as a record; returns it as it was read."""
+
+    def typed(current: dict | None) -> dict | None:
+        return change(Worker.from_record(worker_id, current) if current is not None else None)
+
+    before = store.modify(store.worker(company_id, worker_id), typed)
+    return Worker.from_record(worker_id, before) if before is not None else None

@@ -1,0 +1,1 @@
+"""Read views (calendar, availability, conflicts): filled in by the read-side issue."""
