@@ -11,6 +11,7 @@ accounts use it. It is revoked only when the last of them lets go.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -32,3 +33,31 @@ def grant_id(client_id: str, sub: str) -> str:
 
 def access_token_usable(expiry: datetime, now: datetime) -> bool:
     return expiry - EXPIRY_MARGIN > now
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the service needs to know of a grant record (its secrets stay sealed in the store)."""
+
+    id: str
+    sub: str | None = None
+    state: GrantState | None = None
+    companies: tuple[str, ...] = ()
+    generation: int = 0
+    has_refresh_token: bool = False
+
+    @classmethod
+    def from_record(cls, gid: str, record: dict) -> Grant:
+        state = record.get("state")
+        return cls(
+            id=gid,
+            sub=record.get("sub"),
+            state=GrantState(state) if state else None,
+            companies=tuple(record.get("companies") or ()),
+            generation=int(record.get("generation", 0)),
+            has_refresh_token=bool(record.get("refresh_token")),
+        )
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.companies)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from google.cloud import firestore
-
 from shared.config import Config
 from shared.domain.account import GoogleAccount, with_selection
+from shared.domain.connection import ConnectionState
 from shared.errors import InvalidInput, Unprocessable
 from shared.queue import messages
 from shared.services import linking
 from shared.store import records
 from shared.store.firestore import Store
-
-# A Firestore batch holds at most 500 writes.
-_DELETE_BATCH = 400
 
 
 def connection_status(store: Store, company_id: str, worker_id: str) -> dict:
@@ -43,16 +39,7 @@ def disconnect(config: Config, store: Store, company_id: str, worker_id: str) ->
     """Idempotent. Pushed events stay in Google; imported busy blocks go."""
     records.existing_worker(store, company_id, worker_id)
     linking.unlink_worker(config, store, company_id, worker_id)
-    busy = store.busy_blocks(company_id).where(
-        filter=firestore.FieldFilter("worker_id", "==", worker_id)
-    )
-    batch = store.client.batch()
-    for count, snapshot in enumerate(busy.stream(), start=1):
-        batch.delete(snapshot.reference)
-        if count % _DELETE_BATCH == 0:
-            batch.commit()
-            batch = store.client.batch()
-    batch.commit()
+    records.delete_busy_blocks(store, company_id, worker_id)
     return connection_status(store, company_id, worker_id)
 
 
@@ -60,7 +47,9 @@ def _linked_sub(store: Store, company_id: str, worker_id: str) -> str:
     """The Google account the worker is linked to, or the API's 422."""
     connection = records.existing_worker(store, company_id, worker_id).connection
     if not connection.state.linked or not connection.google_sub:
-        raise Unprocessable("the worker has no Google account connected", code="not_connected")
+        raise Unprocessable(
+            "the worker has no Google account connected", code=ConnectionState.NOT_CONNECTED.value
+        )
     return connection.google_sub
 
 

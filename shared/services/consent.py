@@ -138,7 +138,9 @@ def finish(config: Config, store: Store, params: dict[str, str]) -> str:
         # A person is waiting in a browser: they get a page that says to retry, not a 500.
         log.exception("consent callback failed")
         return platform_return(config, google_calendar="error", reason="server_error")
-    return platform_return(config, google_calendar="connected", worker_id=worker_id)
+    return platform_return(
+        config, google_calendar=ConnectionState.CONNECTED.value, worker_id=worker_id
+    )
 
 
 def _consume_state(config: Config, store: Store, state: str) -> tuple[str, str, dict]:

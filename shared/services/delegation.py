@@ -15,6 +15,7 @@ import google.auth.transport.requests
 from google.auth.exceptions import RefreshError
 
 from shared.config import Config
+from shared.domain.connection import ConnectionState
 from shared.google import credentials, oauth
 from shared.services import linking
 from shared.store import records
@@ -48,4 +49,4 @@ def connect(config: Config, store: Store, company_id: str, worker_id: str) -> st
         identity,
         scopes=sorted(delegated.scopes or []),
     )
-    return "connected"
+    return ConnectionState.CONNECTED.value

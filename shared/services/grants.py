@@ -19,6 +19,7 @@ from shared.google import oauth
 from shared.queue import messages
 from shared.secrets import locations
 from shared.secrets.crypto import secret_box
+from shared.store import records
 from shared.store.firestore import Store
 
 # -- inside the link / unlink transactions ----------------------------------------
@@ -141,12 +142,12 @@ def release(config: Config, store: Store, gid: str) -> str:
         return {"releasing_generation": None, "access_token": None}
 
     store.modify(ref, settle)
-    after = ref.get().to_dict() or {}
-    if after.get("state") == GrantState.RELEASED:
+    after = records.grant(store, gid)
+    if after is None or after.state == GrantState.RELEASED:
         return "released"
-    for company_id in after.get("companies", []):
-        account = store.accounts(company_id).document(after["sub"]).get().to_dict() or {}
-        for worker_id in account.get("worker_ids", []):
+    for company_id in after.companies:
+        account = records.account(store, company_id, after.sub or "")
+        for worker_id in account.worker_ids if account else ():
             messages.request_sync(config, company_id, worker_id)
     return "relinked"
 
@@ -156,7 +157,7 @@ def give_back_unused(
 ) -> None:
     """Return a grant we will not use (partial consent, wrong domain) unless another company
     already relies on it: revoking ends the grant for everyone."""
-    record = store.grant(grant_id(client.client_id, sub)).get().to_dict()
-    if record and record.get("companies"):
+    grant = records.grant(store, grant_id(client.client_id, sub))
+    if grant and grant.in_use:
         return
     oauth.revoke(config, token)

@@ -24,25 +24,32 @@ from shared.queue import messages
 from shared.secrets import locations
 from shared.secrets.crypto import secret_box
 from shared.services import invitations
+from shared.store import records
 from shared.store.firestore import Store
 
 _NOT_NULLABLE = ("company_name", "enabled", "provider", "sync_direction")
 
 
-def settings_view(config: Config, record: dict) -> dict:
+def settings_view(config: Config, company: Company) -> dict:
     """What GET /settings shows: never a secret, only whether one is set."""
-    view = {key: record.get(key, default) for key, default in DEFAULTS.items()}
-    view["has_client_secret"] = bool(record.get("client_secret"))
-    view["has_service_account_key"] = bool(record.get("service_account_key"))
-    # Set when an alert to admin_email bounced; cleared when the address changes.
-    view["admin_email_error"] = record.get("admin_email_error")
-    view["redirect_uri"] = oauth.redirect_uri(config)
-    return view
+    return {
+        "company_name": company.company_name,
+        "enabled": company.enabled,
+        "provider": company.provider,
+        "client_id": company.client_id,
+        "workspace_domain": company.workspace_domain,
+        "sync_direction": company.sync_direction,
+        "admin_email": company.admin_email,
+        "has_client_secret": bool(company.client_secret),
+        "has_service_account_key": bool(company.service_account_key),
+        # Set when an alert to admin_email bounced; cleared when the address changes.
+        "admin_email_error": company.admin_email_error,
+        "redirect_uri": oauth.redirect_uri(config),
+    }
 
 
 def get_settings(config: Config, store: Store, company_id: str) -> dict:
-    snapshot = store.company(company_id).get()
-    return settings_view(config, snapshot.to_dict() if snapshot.exists else {})
+    return settings_view(config, records.company(store, company_id))
 
 
 def put_settings(config: Config, store: Store, company_id: str, changes: SettingsIn) -> dict:
@@ -68,15 +75,18 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
     ref = store.company(company_id)
     now = datetime.now(UTC)
 
-    def write(transaction: firestore.Transaction) -> tuple[dict, dict, list[str], str | None]:
+    def write(transaction: firestore.Transaction) -> tuple[Company, Company, list[str], str | None]:
         snapshot = ref.get(transaction=transaction)
-        before = snapshot.to_dict() if snapshot.exists else {}
-        after = {**DEFAULTS, **before, **given, "updated_at": now}
+        stored = snapshot.to_dict() if snapshot.exists else {}
+        after = {**DEFAULTS, **stored, **given, "updated_at": now}
         _check_complete(after)
-        company = Company.from_record(company_id, after)
+        before, company = (
+            Company.from_record(company_id, stored),
+            Company.from_record(company_id, after),
+        )
         invited: list[str] = []
         round_id = None
-        if company.starts_invitation_round(Company.from_record(company_id, before)):
+        if company.starts_invitation_round(before):
             round_id = uuid.uuid4().hex
             # Workers that domain-wide delegation connects need no email.
             invited = invitations.mark_round(
@@ -84,18 +94,18 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
             )
             after["invitation_round"] = round_id
         transaction.set(ref, after)
-        return before, after, invited, round_id
+        return before, company, invited, round_id
 
-    before, record, invited, round_id = store.transact(write)
+    before, company, invited, round_id = store.transact(write)
     for worker_id in invited:
         invitations.queue_email(config, company_id, worker_id, round_id)
-    delegating = given.get("service_account_key") and record["provider"] == "private"
-    renamed = before.get("company_name") not in (None, record["company_name"])
+    delegating = given.get("service_account_key") and company.provider == "private"
+    renamed = before.company_name not in (None, company.company_name)
     if delegating or renamed:
         # Delegation can connect the domain's workers now; a rename renames their calendars.
-        for snapshot in store.workers(company_id).stream():
-            messages.request_sync(config, company_id, snapshot.id)
-    return {**settings_view(config, record), "authorization_emails_queued": len(invited)}
+        for worker in records.workers(store, company_id):
+            messages.request_sync(config, company_id, worker.id)
+    return {**settings_view(config, company), "authorization_emails_queued": len(invited)}
 
 
 def _check_complete(settings: dict) -> None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from google.cloud.firestore_v1.base_query import FieldFilter
-
 from shared.config import Config
 from shared.queue import messages
+from shared.store import records
 from shared.store.firestore import Store
 
 STALE_AFTER = timedelta(minutes=2)
@@ -20,12 +19,7 @@ STALE_AFTER = timedelta(minutes=2)
 def sweep(config: Config, store: Store, stale_after: timedelta = STALE_AFTER) -> int:
     """Re-enqueue the look for every worker pending longer than `stale_after`; returns how many."""
     cutoff = datetime.now(UTC) - stale_after
-    query = store.client.collection_group("workers").where(
-        filter=FieldFilter("sync_pending_since", "<", cutoff)
-    )
-    count = 0
-    for snapshot in query.stream():
-        company_id = snapshot.reference.parent.parent.id
-        messages.request_sync(config, company_id, snapshot.id)
-        count += 1
-    return count
+    pending = records.pending_since_before(store, cutoff)
+    for company_id, worker_id in pending:
+        messages.request_sync(config, company_id, worker_id)
+    return len(pending)

@@ -7,11 +7,14 @@ functions as everyone else.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.account import GoogleAccount
 from shared.domain.company import Company
+from shared.domain.grant import Grant
 from shared.domain.worker import Worker
 from shared.errors import NotFound
 from shared.store.firestore import Store
@@ -52,6 +55,11 @@ def account(store: Store, company_id: str, sub: str, transaction=None) -> Google
     return GoogleAccount.from_record(sub, record) if record is not None else None
 
 
+def grant(store: Store, gid: str) -> Grant | None:
+    record = _read(store.grant(gid), None)
+    return Grant.from_record(gid, record) if record is not None else None
+
+
 def modify_worker(
     store: Store,
     company_id: str,
@@ -65,3 +73,34 @@ def modify_worker(
 
     before = store.modify(store.worker(company_id, worker_id), typed)
     return Worker.from_record(worker_id, before) if before is not None else None
+
+
+# -- queries ------------------------------------------------------------------
+
+# A Firestore batch holds at most 500 writes.
+_BATCH = 400
+
+
+def pending_since_before(store: Store, cutoff: datetime) -> list[tuple[str, str]]:
+    """(company_id, worker_id) of every worker whose sync look has waited since before
+    `cutoff`, across companies (a collection-group query; see infra for its index)."""
+    query = store.client.collection_group("workers").where(
+        filter=FieldFilter("sync_pending_since", "<", cutoff)
+    )
+    return [(snapshot.reference.parent.parent.id, snapshot.id) for snapshot in query.stream()]
+
+
+def delete_busy_blocks(store: Store, company_id: str, worker_id: str) -> int:
+    """Delete the worker's imported busy blocks; returns how many."""
+    query = store.busy_blocks(company_id).where(
+        filter=firestore.FieldFilter("worker_id", "==", worker_id)
+    )
+    batch = store.client.batch()
+    count = 0
+    for count, snapshot in enumerate(query.stream(), start=1):
+        batch.delete(snapshot.reference)
+        if count % _BATCH == 0:
+            batch.commit()
+            batch = store.client.batch()
+    batch.commit()
+    return count
