@@ -1,7 +1,7 @@
 """All functions behind one local address, each path going to the function that owns it.
 
 Production runs each function separately; locally `make run` and the tests serve
-them together on PORT with API.md's paths unchanged.
+them together on PORT with docs/api.md's paths unchanged.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Requests are refused unless the caller may do what it asks, in API.md's error shape."""
+"""Requests are refused unless the caller may do what it asks, in docs/api.md's error shape."""
 
 import time
 

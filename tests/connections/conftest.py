@@ -1,4 +1,4 @@
-"""Helpers for driving the connections group through API.md, as the platform would."""
+"""Helpers for driving the connections group through docs/api.md, as the platform would."""
 
 from __future__ import annotations
 

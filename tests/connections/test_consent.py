@@ -1,4 +1,4 @@
-"""Invite -> consent -> callback, through the functions exactly as API.md describes."""
+"""Invite -> consent -> callback, through the functions exactly as docs/api.md describes."""
 
 import time
 from urllib.parse import parse_qsl, urlsplit
