@@ -8,6 +8,7 @@ so test processes can run side by side.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,15 +27,26 @@ from shared.config import LOCAL_SERVICE_SECRET, Config, get_config
 from shared.queue.tasks import ensure_queues
 
 _OFFICIAL_FIRESTORE = find_official_jar() is not None
+# Cloud Functions' runtime in production (infra): python312.
+PRODUCTION_PYTHON = (3, 12)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    version = ".".join(str(part) for part in sys.version_info[:3])
+    if sys.version_info[:2] == PRODUCTION_PYTHON:
+        runtime = f"Python {version}: the production runtime (Cloud Functions python312)"
+    else:
+        runtime = (
+            f"Python {version}: NOT the production runtime (Cloud Functions python312); "
+            "install python3.12 and `make clean test` to test on it"
+        )
     if _OFFICIAL_FIRESTORE:
-        return "Firestore: Google's official emulator (full run)"
-    return (
+        return [runtime, "Firestore: Google's official emulator (full run)"]
+    return [
+        runtime,
         "Firestore: REDUCED run on the npm fallback emulator (no Cloud SDK found); "
-        "tests marked full_firestore are skipped"
-    )
+        "tests marked full_firestore are skipped",
+    ]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
