@@ -7,6 +7,7 @@ so test processes can run side by side.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import uuid
@@ -26,7 +27,19 @@ from functions.local import create_app
 from shared.config import LOCAL_SERVICE_SECRET, Config, get_config
 from shared.queue.tasks import ensure_queues
 
-_OFFICIAL_FIRESTORE = find_official_jar() is not None
+
+@functools.cache
+def _official_firestore() -> bool:
+    # Asks the Cloud SDK (a subprocess, ~1 s): only when a test needs the emulators.
+    return find_official_jar() is not None
+
+
+def _only_unit_tests(config: pytest.Config) -> bool:
+    return bool(config.args) and all(
+        arg.replace("\\", "/").startswith("tests/unit") for arg in config.args
+    )
+
+
 # Cloud Functions' runtime in production (infra): python312.
 PRODUCTION_PYTHON = (3, 12)
 
@@ -40,7 +53,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             f"Python {version}: NOT the production runtime (Cloud Functions python312); "
             "install python3.12 and `make clean test` to test on it"
         )
-    if _OFFICIAL_FIRESTORE:
+    if _only_unit_tests(config):
+        return [runtime, "Firestore: not needed (unit tests only)"]
+    if _official_firestore():
         return [runtime, "Firestore: Google's official emulator (full run)"]
     return [
         runtime,
@@ -50,7 +65,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _OFFICIAL_FIRESTORE:
+    if not any("full_firestore" in item.keywords for item in items) or _official_firestore():
         return
     skip = pytest.mark.skip(
         reason="needs the official Firestore emulator (transactions, batches, cursors, "

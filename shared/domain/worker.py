@@ -49,7 +49,7 @@ class Worker:
     name: str = ""
     email: str = ""
     active: bool = True
-    timezone: str = "UTC"
+    timezone: str | None = None  # None: the Google account's own zone where one is needed
     connection: Connection = field(default_factory=Connection)
     invitation: Invitation = field(default_factory=Invitation)
     sync_pending_since: datetime | None = None
@@ -61,7 +61,7 @@ class Worker:
             name=record.get("name") or "",
             email=record.get("email") or "",
             active=record.get("active", True),
-            timezone=record.get("timezone") or "UTC",
+            timezone=record.get("timezone") or None,
             connection=Connection.from_record(record.get("connection")),
             invitation=Invitation.from_record(record.get("invitation")),
             sync_pending_since=record.get("sync_pending_since"),

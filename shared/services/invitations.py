@@ -288,7 +288,10 @@ def send_invitation(
 def _with_link(config: Config, text: str, link: str) -> str:
     """The admin's text with this invitation's link in place of any connect link it carries
     (the preview's sample, or one pasted from elsewhere); added at the end if it has none."""
-    pattern = re.compile(re.escape(_connect_base(config)) + r"\?invite=[A-Za-z0-9._~%-]*")
+    # A token never ends with "." (a JWT's last part is its signature), so a full stop
+    # right after a pasted link stays in the sentence.
+    token = r"(?:[A-Za-z0-9._~%-]*[A-Za-z0-9_~%-])?"
+    pattern = re.compile(re.escape(_connect_base(config)) + r"\?invite=" + token)
     if pattern.search(text):
         return pattern.sub(lambda _: link, text)
     return f"{text.rstrip()}\n\nConnect your Google Calendar: {link}\n"
