@@ -1,14 +1,29 @@
 # Everything sets itself up: a virtual environment in .venv with the pinned packages.
-PYTHON ?= python3
+# Python 3.12 is Cloud Functions' production runtime (python312): the environment is built
+# with it when a working `python3.12` is on PATH or installed by pyenv, else with `python3`
+# after a warning. PYTHON=... overrides.
+PYTHON312 := $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
+  "$$p" -c 'import sys; print(sys.executable)' 2>/dev/null && break; done)
+PYTHON ?= $(if $(PYTHON312),$(PYTHON312),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 ROLE ?= admin
 COMPANY ?= c1
 WORKER ?=
+EMAIL ?=
+JOB ?=
+ALL ?=
+KEEP ?=
+# KEEP=1 / ALL=1 (also true or yes) switch those on; empty or 0 leaves them off.
+yes = $(filter 1 true yes,$(1))
 
-.PHONY: setup test lint run token clean mutants
+.PHONY: setup test lint run token connect cron clean mutants
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON312)" ] && [ "$(origin PYTHON)" = "file" ]; then \
+	  echo "WARNING: no working python3.12 (Cloud Functions' production runtime) on PATH;" \
+	    "building $(VENV) with $$($(PYTHON) --version 2>&1) instead (PYTHON=... picks one)." >&2; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -19,15 +34,27 @@ setup: $(BIN)/.installed
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 test: lint
 	$(BIN)/pytest
 
+# make run KEEP=1 keeps the local state in .local-state/ across restarts.
 run: setup
-	$(BIN)/python -m dev.stack
+	$(BIN)/python -m dev.stack $(if $(call yes,$(KEEP)),--keep)
 
 token: setup
 	@APP_MODE=local $(BIN)/python -m dev.tokens --role $(ROLE) --company $(COMPANY) $(if $(WORKER),--worker $(WORKER))
+
+# Connects a worker through the Google stand-in's consent screen, against a running `make run`.
+connect: setup
+	@test -n "$(WORKER)" -a -n "$(EMAIL)" || { echo "usage: make connect WORKER=w1 EMAIL=ada@example.com [COMPANY=c1]" >&2; exit 2; }
+	@APP_MODE=local $(BIN)/python -m dev.connect --worker '$(WORKER)' --email '$(EMAIL)' --company '$(COMPANY)'
+
+# Fires one Cloud Scheduler job now against a running `make run`; ALL=1 sends {"all": true}.
+cron: setup
+	@test -n "$(JOB)" || { echo "usage: make cron JOB=sweep|poll|renew-channels|reconcile [ALL=1]" >&2; exit 2; }
+	@APP_MODE=local $(BIN)/python -m dev.cron '$(JOB)' $(if $(call yes,$(ALL)),--all)
 
 # Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow,
 # not part of `make test`. A subset: make mutants MUTANTS='shared.signing* shared.ids*'

@@ -7,7 +7,16 @@ the usual install paths. Machines without the Cloud SDK get the npm package
 batches, cursors, collection-group queries and preconditions; the mode is
 announced so a reduced run is never mistaken for a full one.
 
+Keeping data across restarts (official emulator only): `export(project, directory)` writes
+a project's documents through the emulator's HTTP export endpoint, and
+`FirestoreEmulator(import_from=directory)` starts with them (`--import-data`). The jar's own
+`--export-on-exit` flag is not used: it runs only when the emulator is stopped through its
+`/shutdown` endpoint, not on SIGTERM, and emulator 1.19.9 fails in it ("Database name
+projects/<p>/databases/ has invalid trailing /"). The npm fallback can neither import nor
+export; `can_keep` says which one runs.
+
     python -m emulators.firestore --port 8081
+    python -m emulators.firestore --keep .local-state/firestore --project local-calendar-sync
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ _SDK_ROOTS = (
     "~/google-cloud-sdk",
 )
 _FALLBACK_DIR = Path(__file__).with_name("firestore_fallback")
+EXPORT_NAME = "firestore"  # an export in `directory` lives in directory/firestore/
 
 OFFICIAL = "official"
 REDUCED = "reduced"
@@ -63,6 +73,12 @@ def find_official_jar() -> Path | None:
     return None
 
 
+def find_export(directory: Path) -> Path | None:
+    """The metadata file of the export kept in `directory` (what `--import-data` takes)."""
+    found = sorted(Path(directory).glob("*/*.overall_export_metadata"))
+    return found[0] if found else None
+
+
 def install_fallback() -> None:
     """Install the npm fallback beside this file (once)."""
     if (_FALLBACK_DIR / "node_modules" / "@firestore-emulator" / "server").is_dir():
@@ -79,13 +95,30 @@ def install_fallback() -> None:
 class FirestoreEmulator:
     """One emulator process on 127.0.0.1; `host` is what FIRESTORE_EMULATOR_HOST takes."""
 
-    def __init__(self, port: int = 0, mode: str | None = None) -> None:
+    def __init__(
+        self, port: int = 0, mode: str | None = None, import_from: Path | None = None
+    ) -> None:
+        """`import_from`: a directory `export` wrote; its documents are loaded at start (none
+        when it holds no export yet). Official emulator only."""
         self.port = port or free_port()
         self._jar = find_official_jar() if mode in (None, OFFICIAL) else None
         if mode == OFFICIAL and self._jar is None:
             raise RuntimeError("the official Firestore emulator is not installed")
         self.mode = OFFICIAL if self._jar else REDUCED
+        if import_from is not None and not self.can_keep:
+            raise RuntimeError("the reduced Firestore emulator cannot import data")
+        self._import = find_export(import_from) if import_from is not None else None
         self._process: subprocess.Popen | None = None
+
+    @property
+    def can_keep(self) -> bool:
+        """Whether this emulator can export its data and import it at the next start."""
+        return self.mode == OFFICIAL
+
+    @property
+    def imported(self) -> bool:
+        """Whether this start loaded an earlier export."""
+        return self._import is not None
 
     @property
     def host(self) -> str:
@@ -99,6 +132,8 @@ class FirestoreEmulator:
             command = [java, "-Duser.language=en", "-cp", str(self._jar)]
             command += ["com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start"]
             command += ["--host=127.0.0.1", f"--port={self.port}"]
+            if self._import is not None:
+                command.append(f"--import-data={self._import.resolve()}")
         else:
             install_fallback()
             command = ["node", str(_FALLBACK_DIR / "server.mjs"), str(self.port)]
@@ -137,6 +172,37 @@ class FirestoreEmulator:
         url = f"http://{self.host}/emulator/v1/projects/{project_id}/databases/(default)/documents"
         requests.delete(url, timeout=10).raise_for_status()
 
+    def export(self, project_id: str, directory: Path, timeout: float = 120) -> None:
+        """Write every document of `project_id` to `directory` for a later `import_from`.
+
+        The export is written beside `directory` first and swapped in when complete, so an
+        interrupted export leaves the previous one intact. Official emulator only.
+        """
+        if not self.can_keep:
+            raise RuntimeError("the reduced Firestore emulator cannot export data")
+        directory = Path(directory).resolve()
+        partial = directory.with_name(directory.name + ".partial")
+        previous = directory.with_name(directory.name + ".previous")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        response = requests.post(
+            f"http://{self.host}/emulator/v1/projects/{project_id}:export",
+            json={
+                "database": f"projects/{project_id}/databases/(default)",
+                "export_directory": str(partial),
+                "export_name": EXPORT_NAME,
+            },
+            timeout=timeout,
+        )
+        if response.status_code != 200:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise RuntimeError(f"Firestore export failed ({response.status_code}): {response.text}")
+        shutil.rmtree(previous, ignore_errors=True)
+        if directory.exists():
+            directory.rename(previous)
+        partial.rename(directory)
+        shutil.rmtree(previous, ignore_errors=True)
+
     def stop(self) -> None:
         if self._process is None:
             return
@@ -160,10 +226,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run a local Firestore emulator.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("FIRESTORE_PORT", 8081)))
     parser.add_argument("--mode", choices=[OFFICIAL, REDUCED])
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="load DIR's export at start and export --project into DIR at stop (official only)",
+    )
+    parser.add_argument("--project", help="the project id --keep exports")
     args = parser.parse_args(argv)
-    emulator = FirestoreEmulator(args.port, args.mode).start()
+    if args.keep and not args.project:
+        parser.error("--keep needs --project")
+    emulator = FirestoreEmulator(args.port, args.mode, import_from=args.keep).start()
     print(f"Firestore emulator ({emulator.mode}) on {emulator.host}", flush=True)
     wait_for_stop_signal()
+    if args.keep:
+        emulator.export(args.project, args.keep)
+        print(f"exported project {args.project} to {args.keep}", flush=True)
     emulator.stop()
     sys.exit(0)
 

@@ -412,6 +412,96 @@ class Accounts:
         with self._lock:
             return self._service_accounts.get(email.strip().lower())
 
+    # -- keeping state across restarts ---------------------------------------
+    def export_state(self) -> dict:
+        """Accounts, clients, consents and live codes and tokens, as JSON-ready data."""
+        with self._lock:
+            now = self.clock()
+            return {
+                "accounts": [dataclasses.asdict(a) for a in self._accounts.values()],
+                "clients": [
+                    {
+                        "client_id": c.client_id,
+                        "secret": c.secret,
+                        "redirect_uris": sorted(c.redirect_uris),
+                    }
+                    for c in self._clients.values()
+                ],
+                "consents": [
+                    {"client_id": client_id, "email": email, "scopes": sorted(scopes)}
+                    for (client_id, email), scopes in self._consents.items()
+                ],
+                "codes": {
+                    code: {**dataclasses.asdict(issued), "scopes": sorted(issued.scopes)}
+                    for code, issued in self._codes.items()
+                    if issued.expires_at > now
+                },
+                "access_tokens": {
+                    token: {**dataclasses.asdict(grant), "scopes": sorted(grant.scopes)}
+                    for token, grant in self._access_tokens.items()
+                    if grant.expires_at > now
+                },
+                # A list: the order is the tokens' age, which the per-client limit relies on.
+                "refresh_tokens": [
+                    {"token": token, **dataclasses.asdict(rt), "scopes": sorted(rt.scopes)}
+                    for token, rt in self._refresh_tokens.items()
+                ],
+                "service_accounts": [
+                    {
+                        "email": sa.email,
+                        "client_id": sa.client_id,
+                        "project_id": sa.project_id,
+                        "domain": sa.domain,
+                        "delegated_scopes": sorted(sa.delegated_scopes),
+                        "key": sa.key.export_state(),
+                    }
+                    for sa in self._service_accounts.values()
+                ],
+                "signing_key": self._signing_key.export_state() if self._signing_key else None,
+            }
+
+    def import_state(self, state: dict) -> None:
+        """Replace everything with `export_state`'s data (new-account callbacks do not run)."""
+        accounts = {a["email"]: Account(**a) for a in state["accounts"]}
+        clients = {
+            c["client_id"]: Client(c["client_id"], c["secret"], frozenset(c["redirect_uris"]))
+            for c in state["clients"]
+        }
+        consents = {(c["client_id"], c["email"]): frozenset(c["scopes"]) for c in state["consents"]}
+        codes = {
+            code: AuthorizationCode(**{**fields, "scopes": frozenset(fields["scopes"])})
+            for code, fields in state["codes"].items()
+        }
+        access_tokens = {
+            token: Grant(**{**fields, "scopes": frozenset(fields["scopes"])})
+            for token, fields in state["access_tokens"].items()
+        }
+        refresh_tokens = {
+            rt["token"]: RefreshToken(rt["email"], rt["client_id"], frozenset(rt["scopes"]))
+            for rt in state["refresh_tokens"]
+        }
+        service_accounts = {
+            sa["email"]: ServiceAccount(
+                email=sa["email"],
+                client_id=sa["client_id"],
+                project_id=sa["project_id"],
+                domain=sa["domain"],
+                delegated_scopes=frozenset(sa["delegated_scopes"]),
+                key=SigningKey.from_state(sa["key"]),
+            )
+            for sa in state["service_accounts"]
+        }
+        signing_key = state["signing_key"] and SigningKey.from_state(state["signing_key"])
+        with self._lock:
+            self._accounts = accounts
+            self._clients = clients
+            self._consents = consents
+            self._codes = codes
+            self._access_tokens = access_tokens
+            self._refresh_tokens = refresh_tokens
+            self._service_accounts = service_accounts
+            self._signing_key = signing_key or None
+
     # -- id_token signing ----------------------------------------------------
     @property
     def signing_key(self) -> SigningKey:

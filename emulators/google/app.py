@@ -17,13 +17,16 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from emulators._routing import shared_map
 from emulators._wsgi import BackgroundWSGIServer
+from emulators.google import calendar_api, oauth, state, testhooks
 from emulators.google.accounts import Accounts
 from emulators.google.calendars import CalendarStore
 from emulators.google.channels import Channels
@@ -31,10 +34,22 @@ from emulators.google.errors import ApiError, google_error
 from emulators.google.faults import DEFAULT_PATH, Faults, RequestLog
 from emulators.google.queries import Pages
 
-__all__ = ["GoogleStandIn", "google_error"]
+__all__ = ["GoogleStandIn", "google_error", "url_map"]
 
 log = logging.getLogger(__name__)
 TEST_HOOK_PREFIX = "/_test/"
+
+
+def _rules() -> list[Rule]:
+    return [*calendar_api.routes(), *oauth.routes(), *testhooks.routes()]
+
+
+def url_map() -> Map:
+    """The stand-in's routes: one map per process, shared by every instance (see _routing)."""
+    return shared_map("google", _rules, strict_slashes=False)
+
+
+url_map()  # built on import (tests import it while single-threaded), not by the first instance
 
 
 class GoogleStandIn:
@@ -55,21 +70,7 @@ class GoogleStandIn:
         self.calendars.subscribe(self.channels.calendar_changed)
         self.accounts.on_new_account(lambda account: self.calendars.ensure_primary(account.email))
         self._server = BackgroundWSGIServer(self.wsgi_app, port=port, host=host)
-        self._url_map = Map(self._collect_rules(), strict_slashes=False)
-
-    @staticmethod
-    def _collect_rules() -> list:
-        rules: list = []
-        for module_name in ("calendar_api", "oauth", "testhooks"):
-            qualified = f"emulators.google.{module_name}"
-            try:
-                module = __import__(qualified, fromlist=["routes"])
-            except ModuleNotFoundError as exc:
-                if exc.name != qualified:  # a missing dependency is a real error
-                    raise
-                continue
-            rules.extend(module.routes())
-        return rules
+        self._url_map = url_map()
 
     # -- server lifecycle -------------------------------------------------
     @property
@@ -89,6 +90,14 @@ class GoogleStandIn:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # -- keeping state across restarts (see state.py for what is kept) ------
+    def save_state(self, path: Path) -> None:
+        state.save(self, path)
+
+    def load_state(self, path: Path) -> bool:
+        """Load what `save_state` wrote; False when there is nothing at `path` yet."""
+        return state.load(self, path)
 
     # -- WSGI -------------------------------------------------------------
     def wsgi_app(self, environ, start_response):

@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -175,6 +176,44 @@ class Channels:
                 self._enqueue(channel, state)
                 if state == "not_exists":  # the resource is gone; nothing more will come
                     del self._channels[channel.id]
+
+    # -- keeping state across restarts -------------------------------------
+    def export_state(self) -> list[dict]:
+        """Live channels, JSON-ready (undelivered messages and delivery logs are not kept)."""
+        with self._lock:
+            return [
+                {
+                    "id": channel.id,
+                    "resource_id": channel.resource_id,
+                    "resource_uri": channel.resource_uri,
+                    "calendar_id": channel.calendar.id,
+                    "client_id": channel.client_id,
+                    "address": channel.address,
+                    "token": channel.token,
+                    "expiration_ms": channel.expiration_ms,
+                    "messages_sent": channel.messages_sent,
+                }
+                for channel in self._channels.values()
+                if not channel.stopped and not channel.expired()
+            ]
+
+    def import_state(self, state: list[dict], calendar: Callable[[str], Calendar | None]) -> None:
+        """Replace the channels with `export_state`'s; `calendar(id)` finds what each watches.
+        Channels on calendars that are gone, or that expired meanwhile, are dropped."""
+        channels: dict[str, Channel] = {}
+        for fields in state:
+            watched = calendar(fields["calendar_id"])
+            if watched is None or watched.deleted:
+                continue
+            channel = Channel(
+                **{k: v for k, v in fields.items() if k != "calendar_id"}, calendar=watched
+            )
+            if not channel.expired():
+                channels[channel.id] = channel
+        with self._lock:
+            for old in self._channels.values():
+                old.stopped = True
+            self._channels = channels
 
     # -- delivery ---------------------------------------------------------
     def _enqueue(self, channel: Channel, state: str) -> None:

@@ -34,8 +34,8 @@ from emulators.google.accounts import (
     Client,
     OAuthError,
 )
-from emulators.google.app import google_error
 from emulators.google.consent import consent_page, error_page
+from emulators.google.errors import google_error
 
 ISSUER = "https://accounts.google.com"
 ID_TOKEN_TTL = 3600

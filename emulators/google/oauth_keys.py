@@ -45,6 +45,22 @@ class SigningKey:
         )
         return cls(kid=secrets.token_hex(20), private_key=private_key, certificate=certificate)
 
+    def export_state(self) -> dict[str, str]:
+        """The key as JSON-ready text (for keeping the stand-in's state across restarts)."""
+        return {
+            "kid": self.kid,
+            "private_key": self.private_key_pem(),
+            "certificate": self.certificate_pem(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, str]) -> SigningKey:
+        private_key = serialization.load_pem_private_key(state["private_key"].encode(), None)
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise ValueError("a signing key is an RSA key")
+        certificate = x509.load_pem_x509_certificate(state["certificate"].encode())
+        return cls(kid=state["kid"], private_key=private_key, certificate=certificate)
+
     @property
     def public_key(self) -> rsa.RSAPublicKey:
         return self.private_key.public_key()
