@@ -25,6 +25,7 @@ from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from shared.config import Config
 from shared.domain.company import Company
 from shared.domain.connection import ConnectionState
+from shared.errors import Unprocessable
 from shared.google import oauth
 from shared.secrets import signing
 from shared.services import grants, invitations, linking
@@ -59,10 +60,10 @@ def platform_return(config: Config, **params: str) -> str:
 
 
 def _enabled_company(store: Store, company_id: str) -> Company:
-    company = records.company(store, company_id)
-    if not company.enabled:
-        raise ConsentError("integration_disabled")
-    return company
+    try:
+        return invitations.enabled_company(store, company_id)
+    except Unprocessable as exc:
+        raise ConsentError(exc.code) from None  # integration_disabled
 
 
 def code_verifier(config: Config, attempt_id: str) -> str:
