@@ -13,9 +13,19 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 
-class _Input(BaseModel):
-    # Unknown fields are refused so a typo in a field name is an error, not silently dropped.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class InputModel(BaseModel):
+    """The base of every request body model.
+
+    - Unknown fields are refused, so a typo in a field name is an error, not silently dropped.
+    - Strict types: JSON's types are the contract's, so `"yes"`, `"true"` or `1` is not a
+      boolean and `1` is not a string; each is a 400 naming the field, and nothing is written.
+
+    A field that must parse text opts out of strictness by itself, e.g. an RFC 3339 time:
+    `start: datetime = Field(strict=False)` (or `Annotated[datetime, Strict(False)]`). Lax
+    datetimes also take numbers as Unix times; add a validator if only text may pass.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 
 
 _DOMAIN = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
@@ -55,7 +65,7 @@ def check_timezone(value: str) -> str:
     return value
 
 
-class WorkerIn(_Input):
+class WorkerIn(InputModel):
     """A fieldworker as the platform's roster describes it (PUT /workers/{id})."""
 
     name: SingleLine = Field(min_length=1, max_length=200)
@@ -124,7 +134,7 @@ def _key_json(value: Any) -> Any:
     return value
 
 
-class SettingsIn(_Input):
+class SettingsIn(InputModel):
     """PUT /settings: any subset of the integration settings; secrets are write-only."""
 
     company_name: SingleLine | None = Field(default=None, min_length=1, max_length=200)
@@ -145,14 +155,14 @@ class SettingsIn(_Input):
     _service_account_key = field_validator("service_account_key", mode="before")(_key_json)
 
 
-class BookingStatusIn(_Input):
+class BookingStatusIn(InputModel):
     name: SingleLine = Field(min_length=1, max_length=100)
     color: str = Field(pattern=r"^#[0-9A-Fa-f]{6}$")
     push_to_google: bool
     delete_from_google: bool
 
 
-class EmailIn(_Input):
+class EmailIn(InputModel):
     """POST /workers/{id}/authorization-email: the admin's edits to the invitation."""
 
     subject: SingleLine | None = Field(default=None, min_length=1, max_length=300)

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +25,8 @@ from google.oauth2 import id_token
 from shared.config import Config
 from shared.errors import Forbidden, Unauthenticated
 from shared.ids import is_valid_id
+
+log = logging.getLogger(__name__)
 
 Role = Literal["admin", "fieldworker", "system"]
 ROLES: tuple[Role, ...] = ("admin", "fieldworker", "system")
@@ -81,7 +85,7 @@ def authenticate_platform(request: flask.Request, config: Config) -> Principal:
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("token has expired", code="token_expired") from None
     except jwt.PyJWTError as exc:
-        raise Unauthenticated(f"invalid token: {exc}", code="invalid_token") from None
+        raise _invalid_token("platform", token, exc) from None
 
     # PyJWT reads time claims through int(), so "9999999999" or true would pass as times.
     for name in ("exp", "iat", "nbf"):
@@ -101,6 +105,24 @@ def authenticate_platform(request: flask.Request, config: Config) -> Principal:
     if worker_id is not None and not is_valid_id(worker_id):
         raise Unauthenticated("token worker_id is not a valid id", code="invalid_token")
     return Principal(company_id=company_id, role=role, worker_id=worker_id)
+
+
+def _invalid_token(kind: str, token: str, exc: Exception) -> Unauthenticated:
+    """The caller hears only "invalid token": the library's reason ("Invalid header string:
+    'utf-8' codec can't decode byte ...") is for our logs, without the token itself."""
+    log.info("refused a %s token: %s: %s", kind, type(exc).__name__, _redacted(str(exc), token))
+    return Unauthenticated("invalid token", code="invalid_token")
+
+
+# Anything token-like in a library's message (google-auth quotes a malformed token whole).
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_=+/-]{24,}")
+
+
+def _redacted(message: str, token: str) -> str:
+    for part in sorted({token, *token.split(".")}, key=len, reverse=True):
+        if len(part) >= 8:
+            message = message.replace(part, "[token]")
+    return _TOKEN_LIKE.sub("[token]", message)[:300]
 
 
 def _is_numeric_date(value: object) -> bool:
@@ -126,7 +148,7 @@ def authenticate_service(request: flask.Request, config: Config) -> dict:
                 token, google.auth.transport.requests.Request(), audience=audience
             )
     except (jwt.PyJWTError, ValueError) as exc:
-        raise Unauthenticated(f"invalid service token: {exc}", code="invalid_token") from None
+        raise _invalid_token("service", token, exc) from None
     if claims.get("email") != config.tasks_service_account or not claims.get(
         "email_verified", False
     ):
