@@ -6,8 +6,7 @@ import flask
 import functions_framework
 
 from shared.config import get_config
-from shared.ids import check_id
-from shared.models import WorkerIn
+from shared.inputs import WorkerIn
 from shared.security import Principal
 from shared.services import workers
 from shared.store.firestore import Store
@@ -16,10 +15,8 @@ from shared.web import Router, parse_body
 router = Router()
 
 
-@router.route("/workers/<worker_id>", methods=["PUT"])
-def put_worker_route(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_admin()
-    check_id(worker_id, "worker_id")
+@router.route("/workers/<worker_id>", ["PUT"], access="admin")
+def put_worker(request: flask.Request, principal: Principal, worker_id: str):
     worker = parse_body(request, WorkerIn)
     config = get_config()
     return workers.put_worker(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import flask
 import functions_framework
-from pydantic import BaseModel, ConfigDict, Field
 
 from shared.config import get_config
-from shared.ids import check_id
-from shared.models import EmailIn
+from shared.inputs import EmailIn, SelectionIn
 from shared.security import Principal
 from shared.services import connections as use_cases
 from shared.services import consent, invitations
@@ -18,34 +16,23 @@ from shared.web import Router, parse_body
 router = Router()
 
 
-class SelectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    selected: list[str] = Field(max_length=500)
-
-
 def _store() -> Store:
     return Store.for_config(get_config())
 
 
-@router.route("/workers/<worker_id>/authorization-url", methods=["POST"])
+@router.route("/workers/<worker_id>/authorization-url", ["POST"], access="worker")
 def authorization_url(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_worker_access(worker_id)
-    check_id(worker_id, "worker_id")
     url = invitations.authorization_url(get_config(), _store(), principal.company_id, worker_id)
     return {"url": url}
 
 
-@router.route("/workers/<worker_id>/authorization-email", methods=["GET"])
+@router.route("/workers/<worker_id>/authorization-email", ["GET"], access="admin")
 def preview_email(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_admin()
-    check_id(worker_id, "worker_id")
     return invitations.preview(get_config(), _store(), principal.company_id, worker_id)
 
 
-@router.route("/workers/<worker_id>/authorization-email", methods=["POST"])
+@router.route("/workers/<worker_id>/authorization-email", ["POST"], access="admin")
 def send_email(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_admin()
-    check_id(worker_id, "worker_id")
     email = parse_body(request, EmailIn) if request.get_data() else EmailIn()
     sent_to = invitations.request_email(
         get_config(), _store(), principal.company_id, worker_id, email.subject, email.body
@@ -53,57 +40,46 @@ def send_email(request: flask.Request, principal: Principal, worker_id: str):
     return {"sent_to": sent_to}, 202
 
 
-@router.route("/connect", methods=["GET"], auth="none")
+@router.route("/connect", ["GET"], access="public")
 def connect(request: flask.Request):
     return flask.redirect(consent.start(get_config(), _store(), request.args.get("invite", "")))
 
 
-@router.route("/getAuthKey", methods=["GET"], auth="none")
+@router.route("/getAuthKey", ["GET"], access="public")
 def get_auth_key(request: flask.Request):
     return flask.redirect(consent.finish(get_config(), _store(), request.args.to_dict()))
 
 
-@router.route("/workers/<worker_id>/connection", methods=["GET"])
+@router.route("/workers/<worker_id>/connection", ["GET"], access="worker")
 def get_connection(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_worker_access(worker_id)
-    check_id(worker_id, "worker_id")
     return use_cases.connection_status(_store(), principal.company_id, worker_id)
 
 
-@router.route("/workers/<worker_id>/connection", methods=["DELETE"])
+@router.route("/workers/<worker_id>/connection", ["DELETE"], access="worker")
 def delete_connection(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_worker_access(worker_id)
-    check_id(worker_id, "worker_id")
     return use_cases.disconnect(get_config(), _store(), principal.company_id, worker_id)
 
 
-@router.route("/workers/<worker_id>/calendars", methods=["GET"])
+@router.route("/workers/<worker_id>/calendars", ["GET"], access="worker")
 def get_calendars(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_worker_access(worker_id)
-    check_id(worker_id, "worker_id")
     return use_cases.calendars(_store(), principal.company_id, worker_id)
 
 
-@router.route("/workers/<worker_id>/calendars", methods=["PUT"])
+@router.route("/workers/<worker_id>/calendars", ["PUT"], access="worker")
 def put_calendars(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_worker_access(worker_id)
-    check_id(worker_id, "worker_id")
     selection = parse_body(request, SelectionIn)
     return use_cases.select(
         get_config(), _store(), principal.company_id, worker_id, selection.selected
     )
 
 
-@router.route("/connections", methods=["GET"])
+@router.route("/connections", ["GET"], access="admin")
 def list_connections(request: flask.Request, principal: Principal):
-    principal.require_admin()
     return use_cases.list_connections(_store(), principal.company_id)
 
 
-@router.route("/workers/<worker_id>/resync", methods=["POST"])
+@router.route("/workers/<worker_id>/resync", ["POST"], access="admin")
 def resync(request: flask.Request, principal: Principal, worker_id: str):
-    principal.require_admin()
-    check_id(worker_id, "worker_id")
     use_cases.resync(get_config(), _store(), principal.company_id, worker_id)
     return {"queued": True}, 202
 

@@ -1,4 +1,4 @@
-"""The `cron` function: Cloud Scheduler jobs."""
+"""The `cron` function: Cloud Scheduler jobs (`infra/schedules.json` says when each runs)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from shared.web import Router
 router = Router()
 
 
-@router.route("/cron/<job>", methods=["POST"], auth="service")
+@router.route("/cron/<job>", ["POST"], access="service")
 def run_job(request: flask.Request, job: str):
     config = get_config()
     if job == "sweep":

@@ -1,4 +1,4 @@
-"""Errors the API answers with, in API.md's shape: {"error": {"code", "message", "field"?}}.
+"""Errors the API answers with, in docs/api.md's shape: {"error": {"code", "message", "field"?}}.
 
 Use cases raise these; the HTTP layer turns them into responses. Nothing else
 decides a status code.

@@ -28,7 +28,7 @@ from werkzeug.routing import BaseConverter, Map, Rule
 
 from shared import security
 from shared.config import get_config
-from shared.errors import ApiError, InvalidInput, PayloadTooLarge
+from shared.errors import ApiError, InvalidInput, PayloadTooLarge, RetryLater
 from shared.ids import check_id
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,6 @@ log = logging.getLogger(__name__)
 #   public    nobody is authenticated: Google-facing routes only (consent, push notifications)
 Access = Literal["admin", "worker", "platform", "service", "public"]
 ACCESS: tuple[str, ...] = get_args(Access)
-# The older spelling, kept until every route declares `access=`.
-Auth = Literal["platform", "service", "none"]
-_AUTH_TO_ACCESS: dict[str, Access] = {
-    "platform": "platform",
-    "service": "service",
-    "none": "public",
-}
 _WITH_PRINCIPAL = ("admin", "worker", "platform")
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -98,20 +91,12 @@ class Router:
         self,
         path: str,
         methods: list[str],
-        access: Access | None = None,
+        access: Access,
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
-        auth: Auth | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register a handler, called as `handler(request, **path_ids)`, plus `principal=` for
-        `admin`, `worker` and `platform` routes. Without `access` (or the older `auth`) a route
-        is `platform`."""
-        if access is not None and auth is not None:
-            raise TypeError("declare access= (or the older auth=), not both")
-        if access is None:
-            if auth not in (None, *_AUTH_TO_ACCESS):
-                raise ValueError(f"unknown auth {auth!r}")
-            access = _AUTH_TO_ACCESS[auth or "platform"]
+        `admin`, `worker` and `platform` routes. Every route says who may call it."""
         if access not in ACCESS:
             raise ValueError(f"unknown access {access!r}; one of {', '.join(ACCESS)}")
         if max_body_bytes <= 0:
@@ -165,6 +150,11 @@ class Router:
                 raise _too_large(route.max_body_bytes) from None
         except ApiError as exc:
             return error_response(exc)
+        except RetryLater as exc:
+            # Busy or failing dependencies: a 503 makes Cloud Tasks retry with backoff.
+            log.warning("%s %s: %s; to be retried", request.method, request.path, exc.message)
+            body = {"error": {"code": exc.code, "message": exc.message}}
+            return flask.Response(json.dumps(body), status=503, mimetype="application/json")
         except HTTPException as exc:
             if exc.code is None or exc.code >= 500:
                 log.exception("unhandled error on %s %s", request.method, request.path)

@@ -20,7 +20,7 @@ from itertools import groupby
 
 from shared.config import Config
 from shared.errors import RetryLater
-from shared.models import is_control
+from shared.inputs import is_control
 
 
 class Undeliverable(Exception):

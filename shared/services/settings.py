@@ -19,7 +19,7 @@ from shared.config import Config
 from shared.domain.company import DEFAULTS, Company
 from shared.errors import InvalidInput
 from shared.google import oauth
-from shared.models import BookingStatusIn, ServiceAccountKey, SettingsIn
+from shared.inputs import BookingStatusIn, ServiceAccountKey, SettingsIn
 from shared.queue import messages
 from shared.secrets import locations
 from shared.secrets.crypto import secret_box

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.config import Config
-from shared.models import WorkerIn
+from shared.inputs import WorkerIn
 from shared.queue import messages
 from shared.store.firestore import Store
 

@@ -14,6 +14,7 @@ import pytest
 from dev.tokens import platform_token, service_token
 from shared import web
 from shared.config import load_config
+from shared.errors import RetryLater
 from shared.security import Principal, _redacted
 from shared.web import MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES, Router, parse_body
 
@@ -50,9 +51,6 @@ def router(calls) -> Router:
     router.route("/platform", ["GET"], access="platform")(record)
     router.route("/service/<job>", ["POST"], access="service")(record)
     router.route("/public", ["GET", "POST"], access="public")(record)
-    router.route("/legacy-none", ["GET"], auth="none")(record)
-    router.route("/legacy-service", ["POST"], auth="service")(record)
-    router.route("/legacy-default", ["GET"])(record)
     router.route("/echo", ["POST"], access="public")(echo_body)
     router.route("/batch", ["POST"], access="public", max_body_bytes=MAX_BATCH_BODY_BYTES)(
         echo_body
@@ -136,16 +134,21 @@ def test_public_access_needs_nothing(router, calls):
     assert calls == [{}]
 
 
-def test_the_older_auth_keyword_still_works(router):
-    assert call(router, "GET", "/legacy-none", bearer=None)[0] == 200
-    refused(call(router, "POST", "/legacy-service"), 401, "invalid_token")
-    refused(call(router, "GET", "/legacy-default", bearer=None), 401, "unauthenticated")
-    assert call(router, "GET", "/legacy-default", bearer=token("fieldworker", "w1"))[0] == 200
-    access = {path: access for path, _, access in router.routes()}
-    assert (access["/legacy-none"], access["/legacy-service"], access["/legacy-default"]) == (
-        "public",
-        "service",
-        "platform",
+def test_a_route_must_say_who_may_call_it():
+    with pytest.raises(TypeError):
+        Router().route("/x", ["GET"])  # type: ignore[call-arg]
+
+
+def test_a_retry_later_answers_503_with_its_code(calls):
+    router = Router()
+
+    def busy(request: flask.Request):
+        raise RetryLater("another sync holds the account", code="busy")
+
+    router.route("/busy", ["POST"], access="public")(busy)
+    assert call(router, "POST", "/busy", bearer=None) == (
+        503,
+        {"error": {"code": "busy", "message": "another sync holds the account"}},
     )
 
 
@@ -155,8 +158,6 @@ def test_declarations_that_cannot_be_checked_are_refused():
         router.route("/things/<thing_id>", ["GET"], access="worker")(lambda request: None)
     with pytest.raises(ValueError, match="unknown access"):
         router.route("/x", ["GET"], access="everyone")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        router.route("/x", ["GET"], access="admin", auth="platform")
     with pytest.raises(LookupError):  # only plain <name> variables: each one is an id
         router.route("/x/<int:n>", ["GET"], access="admin")(lambda request, n: None)
 

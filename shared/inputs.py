@@ -1,4 +1,5 @@
-"""The domain's records as the platform sends them, validated field by field."""
+"""Request bodies as the platform sends them, validated field by field (strict JSON types,
+unknown fields refused). Domain records are in `shared/domain/`; these only carry input."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ class ServiceAccountKey(BaseModel):
 
     Only its shape is checked here; which token and certificate addresses are
     Google's depends on the deployment and is checked with the settings
-    (shared/settings.py `check_service_account_key_urls`)."""
+    (shared/services/settings.py `check_service_account_key_urls`)."""
 
     # Strict and closed: only these fields, each a string, are ever stored.
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -167,3 +168,9 @@ class EmailIn(InputModel):
 
     subject: SingleLine | None = Field(default=None, min_length=1, max_length=300)
     body: MultiLine | None = Field(default=None, min_length=1, max_length=20000)
+
+
+class SelectionIn(InputModel):
+    """PUT /workers/{id}/calendars: the calendars whose events are imported as busy time."""
+
+    selected: list[SingleLine] = Field(max_length=500)
