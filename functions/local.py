@@ -35,6 +35,11 @@ def create_app() -> flask.Flask:
             "<p>(Local stand-in for the platform's return page.)</p></body>"
         )
 
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> flask.Response:
+        # A path Flask's own catch-all cannot match (e.g. a line break in it): still JSON.
+        return error_response(NotFound("no such endpoint"))
+
     @app.route("/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     @app.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def dispatch(path: str) -> flask.Response:

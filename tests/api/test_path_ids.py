@@ -94,3 +94,10 @@ def test_a_bad_id_is_refused_for_a_fieldworker_too_and_unauthenticated_is_still_
     assert_error(response, 400, "invalid_input", "worker_id")
     # Authentication comes first: a caller without a token learns nothing about the path.
     assert_error(send("GET", "/workers/__x__/connection", token=""), 401, "unauthenticated")
+
+
+def test_a_line_break_in_a_path_is_a_json_404(stack, send):
+    # Flask's catch-all cannot match it, so no router sees it; the answer is still JSON.
+    response = send("GET", "/workers/a%0Ab/connection")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
