@@ -10,6 +10,10 @@ what it started.
 Everything starts empty unless `--keep` (`make run KEEP=1`): then Firestore's
 documents and the Google stand-in's accounts, tokens, calendars, events and
 channels are loaded from `.local-state/` at start and written back at Ctrl-C.
+
+The Firestore emulator's own output (lock timeouts, aborted transactions) goes to
+`.logs/firestore.log`, named in the banner; each run starts it afresh and keeps the previous
+run's as `firestore.log.1`.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from emulators._runtime import wait_for_stop_signal
+from emulators._runtime import stop_signal
 from emulators._wsgi import BackgroundWSGIServer
 from emulators.firestore import FirestoreEmulator, find_official_jar
 
 REPO = Path(__file__).resolve().parent.parent
 STATE_DIR = REPO / ".local-state"
+LOG_DIR = REPO / ".logs"
 
 
 def _env_port(name: str, default: int) -> int:
@@ -56,6 +61,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--state-dir", type=Path, default=STATE_DIR, help="where --keep keeps it (.local-state/)"
+    )
+    parser.add_argument(
+        "--log-dir",
+        type=Path,
+        default=LOG_DIR,
+        help="where the Firestore emulator's output goes, as firestore.log (.logs/)",
     )
     args = parser.parse_args(argv)
 
@@ -95,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     state_dir: Path = args.state_dir
     firestore_dir = state_dir / "firestore"
     google_file = state_dir / "google.json"
+    firestore_log = args.log_dir / "firestore.log"
     kept: list[str] = []  # what --keep loaded or starts, for the banner
 
     def fire(job) -> str:
@@ -106,7 +118,9 @@ def main(argv: list[str] | None = None) -> None:
         keep_firestore = args.keep and jar is not None
         firestore = started.enter_context(
             FirestoreEmulator(
-                ports["FIRESTORE_PORT"], import_from=firestore_dir if keep_firestore else None
+                ports["FIRESTORE_PORT"],
+                import_from=firestore_dir if keep_firestore else None,
+                log_path=firestore_log,
             )
         )
         if keep_firestore:
@@ -186,7 +200,7 @@ Calendar sync, local stack ({firestore.mode} Firestore emulator)
   functions (docs/api.md)   {functions.url}   (one access line per request below)
   Google stand-in            {google.base_url}   (consent page, Calendar API, /_test hooks)
   Cloud Tasks emulator       {tasks.address}   queues: {config.sync_queue}, {config.mail_queue}
-  Firestore emulator         {firestore.host}
+  Firestore emulator         {firestore.host}   (its output: {_shown(firestore_log)})
   SMTP sink / mailbox        127.0.0.1:{mail.smtp_port} / {mail.http_url}
   Scheduler jobs             {schedule}
 
@@ -201,8 +215,9 @@ An admin token for company c1, valid one day:
 """,
             flush=True,
         )
+        stopping = stop_signal()
         _say(f"Ready: the local stack is up, functions at {functions.url} (Ctrl-C stops it)")
-        wait_for_stop_signal()
+        stopping.wait()
         _say("stopping…")
     _say("stopped")
     sys.exit(0)

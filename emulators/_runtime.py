@@ -19,9 +19,15 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_for_stop_signal() -> None:
-    """Block the main thread until SIGINT (Ctrl-C) or SIGTERM."""
+def stop_signal() -> threading.Event:
+    """An event set by SIGINT (Ctrl-C) or SIGTERM, handled from now on: install it before
+    saying "ready", so a signal sent at once stops cleanly instead of killing the process."""
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    stopping.wait()
+    return stopping
+
+
+def wait_for_stop_signal() -> None:
+    """Block the main thread until SIGINT (Ctrl-C) or SIGTERM."""
+    stop_signal().wait()

@@ -15,7 +15,12 @@ a project's documents through the emulator's HTTP export endpoint, and
 projects/<p>/databases/ has invalid trailing /"). The npm fallback can neither import nor
 export; `can_keep` says which one runs.
 
-    python -m emulators.firestore --port 8081
+The emulator's own output (start-up lines, and on the official one a warning with a stack
+trace for every "Transaction lock timeout." that aborts a transaction) is thrown away unless
+`log_path` names a file: then it goes there. Each start begins that file afresh and keeps the
+previous start's as `<name>.1`, so it never grows across runs.
+
+    python -m emulators.firestore --port 8081 --log firestore.log
     python -m emulators.firestore --keep .local-state/firestore --project local-calendar-sync
 """
 
@@ -92,14 +97,33 @@ def install_fallback() -> None:
     )
 
 
+def open_log(path: Path) -> int:
+    """A fresh `path` for an emulator's output, as a file descriptor; an earlier file there
+    becomes `<name>.1` (replacing the one before), so two runs' worth are kept at most.
+
+    Renaming rather than truncating also spares an emulator still writing to the old file (a
+    second stack started by mistake, or a test's): it goes on writing into `<name>.1`. The file
+    is opened for appending, so a writer never leaves holes in it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        os.replace(path, path.with_name(path.name + ".1"))
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+
+
 class FirestoreEmulator:
     """One emulator process on 127.0.0.1; `host` is what FIRESTORE_EMULATOR_HOST takes."""
 
     def __init__(
-        self, port: int = 0, mode: str | None = None, import_from: Path | None = None
+        self,
+        port: int = 0,
+        mode: str | None = None,
+        import_from: Path | None = None,
+        log_path: Path | None = None,
     ) -> None:
         """`import_from`: a directory `export` wrote; its documents are loaded at start (none
-        when it holds no export yet). Official emulator only."""
+        when it holds no export yet). Official emulator only. `log_path`: the file the
+        emulator's output goes to (rotated at each start; see `open_log`); None discards it."""
         self.port = port or free_port()
         self._jar = find_official_jar() if mode in (None, OFFICIAL) else None
         if mode == OFFICIAL and self._jar is None:
@@ -108,6 +132,7 @@ class FirestoreEmulator:
         if import_from is not None and not self.can_keep:
             raise RuntimeError("the reduced Firestore emulator cannot import data")
         self._import = find_export(import_from) if import_from is not None else None
+        self.log_path = Path(log_path) if log_path is not None else None
         self._process: subprocess.Popen | None = None
 
     @property
@@ -137,12 +162,17 @@ class FirestoreEmulator:
         else:
             install_fallback()
             command = ["node", str(_FALLBACK_DIR / "server.mjs"), str(self.port)]
-        self._process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # so stop() ends the JVM and anything it forked
-        )
+        log = open_log(self.log_path) if self.log_path is not None else subprocess.DEVNULL
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # so stop() ends the JVM and anything it forked
+            )
+        finally:
+            if log != subprocess.DEVNULL:
+                os.close(log)  # the emulator holds its own copy
         self._wait_ready(timeout)
         return self
 
@@ -150,7 +180,10 @@ class FirestoreEmulator:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"Firestore emulator exited with {self._process.returncode}")
+                seen = f" (its output: {self.log_path})" if self.log_path is not None else ""
+                raise RuntimeError(
+                    f"Firestore emulator exited with {self._process.returncode}{seen}"
+                )
             if self._ready():
                 return
             time.sleep(0.1)
@@ -233,11 +266,17 @@ def main(argv: list[str] | None = None) -> None:
         help="load DIR's export at start and export --project into DIR at stop (official only)",
     )
     parser.add_argument("--project", help="the project id --keep exports")
+    parser.add_argument(
+        "--log", type=Path, metavar="FILE", help="write the emulator's output to FILE"
+    )
     args = parser.parse_args(argv)
     if args.keep and not args.project:
         parser.error("--keep needs --project")
-    emulator = FirestoreEmulator(args.port, args.mode, import_from=args.keep).start()
-    print(f"Firestore emulator ({emulator.mode}) on {emulator.host}", flush=True)
+    emulator = FirestoreEmulator(
+        args.port, args.mode, import_from=args.keep, log_path=args.log
+    ).start()
+    logged = f", its output in {args.log}" if args.log else ""
+    print(f"Firestore emulator ({emulator.mode}) on {emulator.host}{logged}", flush=True)
     wait_for_stop_signal()
     if args.keep:
         emulator.export(args.project, args.keep)

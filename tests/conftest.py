@@ -20,6 +20,7 @@ from google.cloud import firestore
 
 from dev import tokens
 from emulators._wsgi import BackgroundWSGIServer
+from emulators.cloud_tasks import CloudTasksEmulator
 from emulators.firestore import FirestoreEmulator, find_official_jar
 from emulators.google import GoogleStandIn
 from emulators.mailbox import MailSink
@@ -77,16 +78,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def firestore_emulator() -> Iterator[FirestoreEmulator]:
-    with FirestoreEmulator() as emulator:
+def firestore_emulator(tmp_path_factory) -> Iterator[FirestoreEmulator]:
+    # Its output (lock timeouts, aborted transactions) survives a failed run in pytest's temp.
+    log = tmp_path_factory.getbasetemp() / "firestore.log"
+    with FirestoreEmulator(log_path=log) as emulator:
         os.environ["FIRESTORE_EMULATOR_HOST"] = emulator.host
         yield emulator
 
 
 @pytest.fixture(scope="session")
-def tasks_emulator():
-    from emulators.cloud_tasks import CloudTasksEmulator
-
+def tasks_emulator() -> Iterator[CloudTasksEmulator]:
     with CloudTasksEmulator(port=0, oidc_secret=LOCAL_SERVICE_SECRET) as emulator:
         yield emulator
 
@@ -112,6 +113,7 @@ class Stack:
     db: firestore.Client
     google: GoogleStandIn
     mail: MailSink
+    tasks: CloudTasksEmulator
 
     def token(self, role: str = "admin", company: str = "c1", worker: str | None = None) -> str:
         return tokens.platform_token(self.config, role, company, worker)
@@ -165,5 +167,6 @@ def stack(
             db=firestore.Client(project=config.project_id),
             google=google,
             mail=mail_sink,
+            tasks=tasks_emulator,
         )
     get_config.cache_clear()

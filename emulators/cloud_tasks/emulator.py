@@ -14,7 +14,7 @@ from emulators.cloud_tasks.dispatcher import Dispatcher
 from emulators.cloud_tasks.names import QueueName
 from emulators.cloud_tasks.oidc import OidcSigner
 from emulators.cloud_tasks.server import handler
-from emulators.cloud_tasks.store import MIN_DISPATCH_DEADLINE, TaskStore
+from emulators.cloud_tasks.store import MIN_DISPATCH_DEADLINE, FinishedTask, TaskStore
 
 log = logging.getLogger("emulators.cloud_tasks")
 
@@ -81,6 +81,11 @@ class CloudTasksEmulator:
                 "secret that targets cannot know; pass --oidc-secret or LOCAL_SERVICE_SECRET"
             )
         return self
+
+    def finished_tasks(self, prefix: str = "") -> list[FinishedTask]:
+        """Test hook: how each finished task ended (its attempts), e.g. for one project with
+        `prefix="projects/<id>/"`."""
+        return self._store.finished(prefix)
 
     def stop(self) -> None:
         """Stop serving and dispatching; attempts in flight are abandoned. Safe to call twice."""

@@ -6,6 +6,7 @@ due or a dispatch slot was freed.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import logging
@@ -93,6 +94,15 @@ def _refuse_unemulated_queue_features(queue: tasks_v2.Queue) -> None:
             raise Unimplemented(f"queue {feature} is not emulated")
 
 
+@dataclass(frozen=True)
+class FinishedTask:
+    """A task that left its queue: succeeded, or given up after its retries."""
+
+    name: str
+    attempts: int
+    succeeded: bool
+
+
 class TaskStore:
     def __init__(
         self, tombstone_ttl: float, min_dispatch_deadline: float, max_concurrent_dispatches: int
@@ -104,6 +114,8 @@ class TaskStore:
         self._queues: dict[QueueName, _QueueRecord] = {}
         # Names of finished or deleted tasks, in expiry order, mapped to when they may be reused.
         self._tombstones: dict[TaskName, float] = {}
+        # How each finished task ended (a test hook, like the stand-in's request log).
+        self._finished: collections.deque[FinishedTask] = collections.deque(maxlen=100_000)
         # Heap of (eta, sequence, task name); stale entries are skipped when popped.
         self._due: list[tuple[float, int, TaskName]] = []
         self._sequence = itertools.count()
@@ -300,6 +312,7 @@ class TaskStore:
                 if outcome.http_status < 500:
                     record.execution_count += 1
             if outcome.succeeded:
+                self._finished.append(FinishedTask(str(name), task.dispatch_count, True))
                 self._forget(queue, record, now)
                 return
             record.retry_reason = outcome.reason
@@ -309,9 +322,15 @@ class TaskStore:
             since_first_attempt = now - (record.first_dispatch or now)
             if policy.gives_up(task.dispatch_count, since_first_attempt):
                 log.info("giving up on %s after %d attempts", name, task.dispatch_count)
+                self._finished.append(FinishedTask(str(name), task.dispatch_count, False))
                 self._forget(queue, record, now)
             elif record.in_flight == 0:  # else the attempt still running reschedules it
                 self._schedule(record, now + policy.backoff(task.dispatch_count))
+
+    def finished(self, prefix: str = "") -> list[FinishedTask]:
+        """The tasks that left their queues, oldest first; `prefix` narrows to a project."""
+        with self._changed:
+            return [task for task in self._finished if task.name.startswith(prefix)]
 
     def close(self) -> None:
         """Wake and release the dispatcher for good."""

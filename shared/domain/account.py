@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.domain.connection import ConnectionState
+from shared.domain.worker import GrantOffer
 
 Auth = Literal["oauth", "delegated"]
 
@@ -55,10 +56,12 @@ class GoogleAccount:
     grant_id: str | None = None
     client_kind: str | None = None  # the OAuth client that issued the grant, or "delegated"
     state: ConnectionState = ConnectionState.CONNECTED
-    worker_ids: tuple[str, ...] = ()
+    worker_ids: tuple[str, ...] = ()  # the workers on it at its last sync (for people to read)
     company_calendar_id: str | None = None
     calendars: tuple[CalendarChoice, ...] = field(default=())
     reauth_alert_queued_at: datetime | None = None
+    linked_at: datetime | None = None  # when the account took its current grant (or delegation)
+    dirty: int = 0  # bumped by a sync that found the account busy: the running one goes again
 
     @classmethod
     def from_record(cls, sub: str, record: dict) -> GoogleAccount:
@@ -73,7 +76,13 @@ class GoogleAccount:
             company_calendar_id=record.get("company_calendar_id"),
             calendars=tuple(CalendarChoice.from_record(c) for c in record.get("calendars", [])),
             reauth_alert_queued_at=record.get("reauth_alert_queued_at"),
+            linked_at=record.get("linked_at"),
+            dirty=int(record.get("dirty", 0)),
         )
+
+    def takes(self, offer: GrantOffer) -> bool:
+        """Whether a worker's offer is newer than what the account uses now."""
+        return self.linked_at is None or offer.issued_at > self.linked_at
 
     @property
     def usable(self) -> bool:

@@ -39,6 +39,38 @@ class Invitation:
         return bool(invitation_id) and self.current == invitation_id
 
 
+@dataclass(frozen=True)
+class GrantOffer:
+    """What a link brings for its account: the consent's OAuth grant (the refresh token,
+    sealed) or domain-wide delegation. A link writes only the worker; the account's sync
+    takes the newest offer of its workers into the account and the shared grant, so
+    workers linking at once never contend on the account."""
+
+    kind: str  # "oauth" or "delegated"
+    issued_at: datetime
+    email: str
+    hd: str | None = None
+    scopes: tuple[str, ...] = ()
+    client_id: str | None = None
+    client_kind: str | None = None  # "platform" or "private"
+    refresh_token: dict | None = None  # sealed at `locations.grant_offer`
+
+    @classmethod
+    def from_record(cls, record: dict | None) -> GrantOffer | None:
+        if not record:
+            return None
+        return cls(
+            kind=record["kind"],
+            issued_at=record["issued_at"],
+            email=record.get("email") or "",
+            hd=record.get("hd"),
+            scopes=tuple(record.get("scopes") or ()),
+            client_id=record.get("client_id"),
+            client_kind=record.get("client_kind"),
+            refresh_token=record.get("refresh_token"),
+        )
+
+
 # What a connect or disconnect writes on the worker: every outstanding invitation is void.
 INVITATION_VOIDED: dict[str, Any] = {"invitation.current": None}
 
@@ -53,6 +85,7 @@ class Worker:
     connection: Connection = field(default_factory=Connection)
     invitation: Invitation = field(default_factory=Invitation)
     sync_pending_since: datetime | None = None
+    grant_offer: GrantOffer | None = None
 
     @classmethod
     def from_record(cls, worker_id: str, record: dict) -> Worker:
@@ -65,6 +98,7 @@ class Worker:
             connection=Connection.from_record(record.get("connection")),
             invitation=Invitation.from_record(record.get("invitation")),
             sync_pending_since=record.get("sync_pending_since"),
+            grant_offer=GrantOffer.from_record(record.get("grant_offer")),
         )
 
     @property

@@ -7,6 +7,10 @@ number of times (see tasks.py).
 
 from __future__ import annotations
 
+import hashlib
+import math
+import time
+from datetime import timedelta
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -27,6 +31,24 @@ class WorkerLook(_Message):
     kind: Literal["worker"] = "worker"
     company_id: str
     worker_id: str
+
+
+class AccountSync(_Message):
+    """Bring one Google account of the company up to date: its grant, its company calendar,
+    and every linked worker on it with a pending look. Named per account and time slice
+    (`request_account_sync`), so a burst of requests becomes one task."""
+
+    kind: Literal["account_sync"] = "account_sync"
+    company_id: str
+    sub: str
+
+
+class InvitationRound(_Message):
+    """Fan out one invitation round: mark each worker the round invites, queue its email."""
+
+    kind: Literal["invitation_round"] = "invitation_round"
+    company_id: str
+    round_id: str
 
 
 class InvitationEmail(_Message):
@@ -69,7 +91,15 @@ class ReleaseGrant(_Message):
     grant_id: str
 
 
-Message = WorkerLook | InvitationEmail | ReauthAlert | AccountSwitched | ReleaseGrant
+Message = (
+    WorkerLook
+    | AccountSync
+    | InvitationRound
+    | InvitationEmail
+    | ReauthAlert
+    | AccountSwitched
+    | ReleaseGrant
+)
 
 
 class Task(RootModel):
@@ -78,11 +108,32 @@ class Task(RootModel):
     root: Annotated[Message, Field(discriminator="kind")]
 
 
-def send(config: Config, message: Message, *, name: str | None = None) -> bool:
+# Requests for one account within a slice become one task, which runs when the slice ends.
+ACCOUNT_SLICE = 0.5  # seconds: the most a request waits for its account's sync to start
+
+
+def send(
+    config: Config, message: Message, *, name: str | None = None, delay: timedelta | None = None
+) -> bool:
     """Queue `message`. A `name` de-duplicates: False if that task exists already."""
     payload = message.model_dump(exclude_none=True)
     queue = config.mail_queue if message.mail else config.sync_queue
-    return tasks.enqueue(config, payload, queue=queue, name=name)
+    return tasks.enqueue(config, payload, queue=queue, name=name, delay=delay)
+
+
+def request_account_sync(
+    config: Config, company_id: str, sub: str, not_before: float | None = None
+) -> None:
+    """Ask for a sync of the account after a change committed. Named per account and time
+    slice and scheduled at the slice's end: every request of the slice is covered by that
+    one task (Cloud Tasks drops the duplicates), since it starts after they committed.
+    `not_before` (seconds since the epoch) puts it in a later slice."""
+    now = time.time()
+    slice_end = (math.floor(max(now, not_before or now) / ACCOUNT_SLICE) + 1) * ACCOUNT_SLICE
+    account = hashlib.sha256(f"{company_id}\n{sub}".encode()).hexdigest()[:32]
+    name = f"account-{account}-{int(slice_end * 1000)}"
+    delay = timedelta(seconds=slice_end - now)
+    send(config, AccountSync(company_id=company_id, sub=sub), name=name, delay=delay)
 
 
 def request_sync(config: Config, company_id: str, worker_id: str) -> None:

@@ -23,3 +23,9 @@ def refresh_token(grant_id: str) -> str:
 def access_token(grant_id: str) -> str:
     """The cached access token of a grant (`grants/{id}.access_token.token`)."""
     return f"grants/{grant_id}/access_token"
+
+
+def grant_offer(company_id: str, worker_id: str) -> str:
+    """A consent's refresh token waiting on the worker for its account's sync
+    (`companies/{id}/workers/{id}.grant_offer.refresh_token`)."""
+    return f"companies/{company_id}/workers/{worker_id}/grant_offer"

@@ -24,10 +24,7 @@ def send_reauth_alert(config: Config, store: Store, company_id: str, sub: str) -
         return False
     if account is None or account.state != ConnectionState.NEEDS_REAUTH:
         return False  # reconnected before the alert went out
-    names = []
-    for worker_id in account.worker_ids:
-        worker = records.worker(store, company_id, worker_id)
-        names.append(worker.display_name if worker else worker_id)
+    names = [worker.display_name for worker in records.account_members(store, company_id, sub)]
     email = templates.reauth_alert(
         company.admin_email, account.email, ", ".join(names) or "a worker"
     )

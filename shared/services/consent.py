@@ -199,19 +199,20 @@ def _finish(config: Config, store: Store, params: dict[str, str]) -> tuple[str, 
     if not token.get("refresh_token"):
         raise ConsentError("no_refresh_token")
     try:
-        invitations.use_up(store, company_id, worker_id, attempt["invitation_id"])
-    except invitations.InvitationVoid:
+        # One write on the worker: uses the invitation up and links it.
+        linking.link_worker(
+            config,
+            store,
+            company_id,
+            worker_id,
+            identity,
+            refresh_token=token["refresh_token"],
+            scopes=sorted(granted),
+            client=client,
+            invitation_id=attempt["invitation_id"],
+        )
+    except linking.InvitationVoid:
         # Used by another attempt, replaced, or voided by a connect or disconnect meanwhile.
         grants.give_back_unused(config, store, client, identity.sub, unused)
         raise ConsentError("invite_used") from None
-    linking.link_worker(
-        config,
-        store,
-        company_id,
-        worker_id,
-        identity,
-        refresh_token=token["refresh_token"],
-        scopes=sorted(granted),
-        client=client,
-    )
     return company_id, worker_id

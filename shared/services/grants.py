@@ -1,17 +1,16 @@
-"""OAuth grants as the companies share them: joining and leaving one when workers link and
-unlink, recording Google's refusal, and giving an unused grant back to Google.
+"""OAuth grants as the companies share them: a company's account joins one (with the newest
+refresh token) or leaves it, Google's refusal is recorded, and a grant nobody uses goes
+back to Google.
 
-    grants/{grant_id}   see shared/domain/grant.py; written only here (inside the link and
-                        unlink transactions, or by the release task) and by the token cache
-                        of shared/google/credentials.py; read by no endpoint.
+    grants/{grant_id}   see shared/domain/grant.py; written here (by account syncs and the
+                        release task, one optimistic write each, never inside a worker's
+                        link) and by the token cache of shared/google/credentials.py; read
+                        by no endpoint.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from google.cloud import firestore
 
 from shared.config import Config
 from shared.domain.grant import GrantState, grant_id
@@ -22,65 +21,64 @@ from shared.secrets.crypto import secret_box
 from shared.store import records
 from shared.store.firestore import Store
 
-# -- inside the link / unlink transactions ----------------------------------------
+
+def join(
+    config: Config,
+    store: Store,
+    company_id: str,
+    *,
+    client_id: str,
+    client_kind: str,
+    sub: str,
+    email: str,
+    scopes: list[str],
+    refresh_token: str,
+) -> str:
+    """The company uses the grant, with the refresh token Google just issued: the newest one
+    serves every company, so an older one expiring at Google harms nobody. Returns its id."""
+    gid = grant_id(client_id, sub)
+    sealed = secret_box(config).seal(refresh_token, locations.refresh_token(gid))
+    now = datetime.now(UTC)
+
+    def use(record: dict | None) -> dict:
+        record = record or {}
+        return {
+            "client_id": client_id,
+            "client_kind": client_kind,
+            "sub": sub,
+            "email": email,
+            "scopes": scopes,
+            "refresh_token": sealed,
+            "refresh_token_issued_at": now,
+            "access_token": None,  # minted from an older token, perhaps a revoked one
+            "state": GrantState.ACTIVE.value,
+            "companies": sorted({*record.get("companies", []), company_id}),
+            # A release that started before this join must not trust what it revoked.
+            "generation": record.get("generation", 0) + 1,
+            "updated_at": now,
+        }
+
+    store.modify(store.grant(gid), use)
+    return gid
 
 
-@dataclass
-class GrantChange:
-    """What a link or unlink transaction decided about one grant."""
+def leave(config: Config, store: Store, gid: str, company_id: str) -> None:
+    """The company no longer uses the grant; the last company to leave asks for its release."""
+    now = datetime.now(UTC)
+    left_empty = False
 
-    ref: firestore.DocumentReference
-    record: dict
+    def drop(record: dict | None) -> dict | None:
+        nonlocal left_empty
+        if record is None or company_id not in record.get("companies", []):
+            left_empty = False
+            return None
+        companies = [c for c in record["companies"] if c != company_id]
+        left_empty = not companies
+        return {"companies": companies, "updated_at": now}
 
-    @classmethod
-    def read(cls, store: Store, transaction, gid: str) -> GrantChange:
-        ref = store.grant(gid)
-        snapshot = ref.get(transaction=transaction)
-        return cls(ref, snapshot.to_dict() if snapshot.exists else {})
-
-    def join(
-        self,
-        config: Config,
-        company_id: str,
-        *,
-        client: oauth.OAuthClient,
-        identity: oauth.Identity,
-        scopes: list[str],
-        refresh_token: str,
-        now: datetime,
-    ) -> None:
-        """The company uses the grant, with the refresh token Google just issued: the newest
-        one serves every company, so an older one expiring at Google harms nobody."""
-        gid = self.ref.id
-        self.record.update(
-            {
-                "client_id": client.client_id,
-                "client_kind": client.kind,
-                "sub": identity.sub,
-                "email": identity.email,
-                "scopes": scopes,
-                "refresh_token": secret_box(config).seal(
-                    refresh_token, locations.refresh_token(gid)
-                ),
-                "refresh_token_issued_at": now,
-                "access_token": None,  # minted from an older token, perhaps a revoked one
-                "state": GrantState.ACTIVE.value,
-                "companies": sorted({*self.record.get("companies", []), company_id}),
-                # A release that started before this link must not trust what it revoked.
-                "generation": self.record.get("generation", 0) + 1,
-                "updated_at": now,
-            }
-        )
-
-    def leave(self, company_id: str, now: datetime) -> bool:
-        """The company no longer uses the grant; True if nobody does any more."""
-        self.record["companies"] = [c for c in self.record.get("companies", []) if c != company_id]
-        self.record["updated_at"] = now
-        return not self.record["companies"]
-
-    def write(self, transaction) -> None:
-        if self.record:
-            transaction.set(self.ref, self.record)
+    store.modify(store.grant(gid), drop)
+    if left_empty:
+        messages.send(config, messages.ReleaseGrant(grant_id=gid))
 
 
 # -- Google refused it ------------------------------------------------------------
@@ -101,19 +99,36 @@ def refused(store: Store, gid: str) -> list[str]:
 # -- release ----------------------------------------------------------------------
 
 
-def request_release(config: Config, gid: str) -> None:
-    """Ask for the release task; it revokes the grant only if still nobody uses it then."""
-    messages.send(config, messages.ReleaseGrant(grant_id=gid))
+def _still_needed(store: Store, gid: str, client_id: str | None, sub: str | None) -> bool:
+    """Whether any company's worker still relies on the grant: linked to its Google account
+    through it, or holding a consent of its client that its account has not taken yet."""
+    if not sub:
+        return False
+    for company_id, worker in records.linked_anywhere(store, sub):
+        offer = worker.grant_offer
+        if offer and offer.kind == "oauth" and offer.client_id == client_id:
+            return True
+        account = records.account(store, company_id, sub)
+        if account and account.grant_id == gid:
+            return True
+    return False
 
 
 def release(config: Config, store: Store, gid: str) -> str:
     """The release task: a grant no company uses goes back to Google.
 
-    Revoking ends the whole grant at Google, so it happens only while nobody uses it. A
-    consent that lands while the revocation is on the wire may hold a token that died
-    with it: then the grant's users sync at once, so a dead token is found now.
+    Revoking ends the whole grant at Google, so it happens only while nobody uses it, and
+    no worker anywhere is linked through it. A consent that lands while the revocation is on
+    the wire may hold a token that died with it: then the grant's accounts sync at once, so
+    a dead token is found now.
     """
     ref = store.grant(gid)
+    current = records.grant(store, gid)
+    if current is None or current.in_use or not current.has_refresh_token:
+        return "in_use" if current and current.in_use else "nothing_to_release"
+    record = ref.get().to_dict() or {}
+    if _still_needed(store, gid, record.get("client_id"), current.sub):
+        return "in_use"
 
     def claim(record: dict | None) -> dict | None:
         if record is None or record.get("companies") or not record.get("refresh_token"):
@@ -145,10 +160,12 @@ def release(config: Config, store: Store, gid: str) -> str:
     after = records.grant(store, gid)
     if after is None or after.state == GrantState.RELEASED:
         return "released"
+    # Its users need a look now (the outbox: markers first, then the request).
+    now = datetime.now(UTC)
     for company_id in after.companies:
-        account = records.account(store, company_id, after.sub or "")
-        for worker_id in account.worker_ids if account else ():
-            messages.request_sync(config, company_id, worker_id)
+        for worker in records.account_members(store, company_id, after.sub or ""):
+            store.worker(company_id, worker.id).update({"sync_pending_since": now})
+        messages.request_account_sync(config, company_id, after.sub or "")
     return "relinked"
 
 
@@ -157,7 +174,8 @@ def give_back_unused(
 ) -> None:
     """Return a grant we will not use (partial consent, wrong domain) unless another company
     already relies on it: revoking ends the grant for everyone."""
-    grant = records.grant(store, grant_id(client.client_id, sub))
-    if grant and grant.in_use:
+    gid = grant_id(client.client_id, sub)
+    grant = records.grant(store, gid)
+    if (grant and grant.in_use) or _still_needed(store, gid, client.client_id, sub):
         return
     oauth.revoke(config, token)

@@ -1,12 +1,11 @@
 """When Google refuses a grant: every worker of every company on that Google account must
 reconnect, each company's admin is told once, and pending work waits for the reconnect
-(the next link puts the waiting workers back to `connected`; see linking.py)."""
+(the account's next grant puts the waiting workers back to `connected`; see
+shared/sync/run.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-from google.cloud import firestore
 
 from shared.config import Config
 from shared.domain import connection
@@ -28,20 +27,21 @@ def grant_refused(config: Config, store: Store, gid: str, sub: str) -> None:
 
 def mark_needs_reauth(config: Config, store: Store, company_id: str, sub: str) -> None:
     """Every worker on the account must reconnect; the admin hears about it once."""
-    ref = store.accounts(company_id).document(sub)
     now = datetime.now(UTC)
+    alert = False
 
-    def mark(transaction: firestore.Transaction) -> bool:
-        account = records.account(store, company_id, sub, transaction)
-        worker_ids = account.worker_ids if account else ()
-        for worker_id in worker_ids:
-            transaction.update(store.worker(company_id, worker_id), connection.needs_reauth())
-        alert = not (account and account.reauth_alert_queued_at)
+    def mark(account: dict | None) -> dict:
+        nonlocal alert
+        alert = not (account or {}).get("reauth_alert_queued_at")
         update = {"state": ConnectionState.NEEDS_REAUTH.value, "error": REAUTH_MESSAGE}
         if alert:
             update["reauth_alert_queued_at"] = now
-        transaction.update(ref, update)
-        return alert
+        return update
 
-    if store.transact(mark):
+    store.modify(store.accounts(company_id).document(sub), mark)
+    batch = store.client.batch()
+    for worker in records.account_members(store, company_id, sub):
+        batch.update(store.worker(company_id, worker.id), connection.needs_reauth())
+    batch.commit()
+    if alert:
         messages.send(config, messages.ReauthAlert(company_id=company_id, sub=sub))

@@ -15,7 +15,7 @@ from shared.config import Config
 from shared.queue import messages
 from shared.services import alerts, grants, invitations
 from shared.store.firestore import Store
-from shared.sync.run import look_at_worker
+from shared.sync.run import look_at_worker, sync_account
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def _run(config: Config, store: Store, task: messages.Message) -> str:
     match task:
         case messages.WorkerLook():
             return look_at_worker(config, store, task.company_id, task.worker_id)
+        case messages.AccountSync():
+            return sync_account(config, store, task.company_id, task.sub)
         case messages.InvitationEmail():
             return _sent(
                 invitations.send_invitation(

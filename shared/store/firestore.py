@@ -17,13 +17,16 @@ except what Google itself shares across companies:
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.api_core.exceptions import Aborted, AlreadyExists, FailedPrecondition
 from google.cloud import firestore
 from tenacity import (
+    RetryCallState,
     retry,
+    retry_base,
     retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
@@ -33,6 +36,11 @@ from tenacity import (
 from shared.config import Config
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+TRANSACT_ATTEMPTS = 6  # each one up to 3 commits: google-cloud-firestore retries too
+MODIFY_ATTEMPTS = 10
+MODIFY_QUIET_ATTEMPTS = 3  # a few races on a busy document are normal; more are worth a line
 
 
 @functools.cache
@@ -50,8 +58,99 @@ def _contended(error: BaseException) -> bool:
     )
 
 
-class _Raced(Exception):
+class Raced(Exception):
     """The document changed between our read and our write."""
+
+
+def _argument(state: RetryCallState, name: str, index: int) -> Any:
+    """Argument `name` (position `index`, `self` counted) of the call tenacity is retrying."""
+    return state.kwargs[name] if name in state.kwargs else state.args[index]
+
+
+def _described(error: BaseException | None) -> str:
+    """What Firestore said. Neither it nor the emulator names the documents in an abort
+    ("Too much contention on these documents. Please try again.", "Transaction lock
+    timeout."), and a transaction keeps no public record of what it read or wrote."""
+    if isinstance(error, ValueError) and isinstance(error.__cause__, Aborted):
+        # google-cloud-firestore's own retries ran out: "Failed to commit transaction in 3 …"
+        return f"{error} {_described(error.__cause__)}"
+    if isinstance(error, Aborted):
+        return f"Aborted: {error.message}"
+    if isinstance(error, Raced):
+        return "written by someone else between our read and our write"
+    return type(error).__name__
+
+
+class _RetryLog:
+    """Tenacity hooks that log ONE warning per call that took more than `quiet` attempts, once
+    the call is over: what was contended, how many attempts it took and how it ended.
+
+    Tenacity asks `retry` about every outcome, so that is where a call ending by itself (a
+    result, or an error not worth retrying) is seen; `gave_up` (retry_error_callback) sees the
+    attempts run out and re-raises the last error, as `reraise=True` would. `before_sleep`
+    keeps the latest contention for the line, in case a later attempt succeeds."""
+
+    def __init__(
+        self,
+        condition: retry_base,
+        attempts: int,
+        quiet: int,
+        subject: Callable[[RetryCallState], str],
+    ) -> None:
+        self.condition = condition
+        self.attempts = attempts
+        self.quiet = quiet
+        self.subject = subject
+
+    def retry(self, state: RetryCallState) -> bool:
+        again = self.condition(state)
+        if not again and state.attempt_number > self.quiet:
+            assert state.outcome is not None
+            error = state.outcome.exception() if state.outcome.failed else None
+            self._log(state, "succeeded" if error is None else f"failed ({_described(error)})")
+        return again
+
+    def before_sleep(self, state: RetryCallState) -> None:
+        assert state.outcome is not None
+        state.contention = _described(state.outcome.exception())  # type: ignore[attr-defined]
+
+    def gave_up(self, state: RetryCallState) -> Any:
+        self.before_sleep(state)  # the last contention is the one to name
+        self._log(state, "gave up")
+        assert state.outcome is not None
+        return state.outcome.result()  # raises the last error
+
+    def _log(self, state: RetryCallState, ended: str) -> None:
+        log.warning(
+            "%s (%s): %s at attempt %d of %d",
+            self.subject(state),
+            getattr(state, "contention", "contended"),
+            ended,
+            state.attempt_number,
+            self.attempts,
+        )
+
+
+def _transaction_subject(state: RetryCallState) -> str:
+    work = _argument(state, "work", 1)
+    name = getattr(work, "__qualname__", None)
+    where = f"{getattr(work, '__module__', '?')}.{name}" if name else repr(work)
+    return f"Firestore transaction {where} contended"
+
+
+def _modify_subject(state: RetryCallState) -> str:
+    return f"Firestore modify of {_argument(state, 'ref', 1).path}"
+
+
+_transact_log = _RetryLog(
+    retry_if_exception(_contended), TRANSACT_ATTEMPTS, quiet=1, subject=_transaction_subject
+)
+_modify_log = _RetryLog(
+    retry_if_exception_type(Raced),
+    MODIFY_ATTEMPTS,
+    quiet=MODIFY_QUIET_ATTEMPTS,
+    subject=_modify_subject,
+)
 
 
 class Store:
@@ -91,10 +190,11 @@ class Store:
         return self.company(company_id).collection("oauth_states")
 
     @retry(
-        retry=retry_if_exception_type(_Raced),
+        retry=_modify_log.retry,
         wait=wait_random_exponential(multiplier=0.02, max=1),
-        stop=stop_after_attempt(10),
-        reraise=True,
+        stop=stop_after_attempt(MODIFY_ATTEMPTS),
+        before_sleep=_modify_log.before_sleep,
+        retry_error_callback=_modify_log.gave_up,  # logs, then re-raises the last Raced
     )
     def modify(
         self,
@@ -104,7 +204,8 @@ class Store:
         """Read-modify-write of one document without locks: `change(current)` returns the
         fields to update (a whole document if `current` is None), or None to write nothing.
         The write lands only if nobody wrote the document since we read it; otherwise we
-        read again. Returns the document as it was read."""
+        read again. Returns the document as it was read. A call that needed more than
+        MODIFY_QUIET_ATTEMPTS attempts logs one warning naming the document when it ends."""
         snapshot = ref.get()
         current = snapshot.to_dict() if snapshot.exists else None
         updates = change(current)
@@ -117,17 +218,19 @@ class Store:
             else:
                 ref.create(updates)
         except (FailedPrecondition, AlreadyExists):
-            raise _Raced(ref.path) from None
+            raise Raced(ref.path) from None
         return current
 
     @retry(
-        retry=retry_if_exception(_contended),
+        retry=_transact_log.retry,
         wait=wait_random_exponential(multiplier=0.05, max=2),
-        stop=stop_after_attempt(6),
-        reraise=True,
+        stop=stop_after_attempt(TRANSACT_ATTEMPTS),
+        before_sleep=_transact_log.before_sleep,
+        retry_error_callback=_transact_log.gave_up,  # logs, then re-raises the last abort
     )
     def transact(self, work: Callable[[firestore.Transaction], T]) -> T:
         """Run `work(transaction)` atomically, for changes that span documents (use `modify`
         for one). It may run several times (Firestore retries conflicts), so `work` must
-        only read and write through the transaction."""
+        only read and write through the transaction. A call retried for contention logs one
+        warning when it ends: the work's name, what Firestore said, attempts, outcome."""
         return firestore.transactional(work)(self.client.transaction(max_attempts=3))

@@ -55,6 +55,30 @@ def account(store: Store, company_id: str, sub: str, transaction=None) -> Google
     return GoogleAccount.from_record(sub, record) if record is not None else None
 
 
+def account_members(store: Store, company_id: str, sub: str) -> list[Worker]:
+    """The company's workers linked to the Google account `sub` now (connected or waiting to
+    reconnect), read from the workers themselves: a link writes only its worker."""
+    query = store.workers(company_id).where(filter=FieldFilter("connection.google_sub", "==", sub))
+    members = [Worker.from_record(snapshot.id, snapshot.to_dict()) for snapshot in query.stream()]
+    return sorted(
+        (worker for worker in members if worker.connection.state.linked), key=lambda w: w.id
+    )
+
+
+def linked_anywhere(store: Store, sub: str) -> list[tuple[str, Worker]]:
+    """(company_id, worker) of every worker of any company linked to `sub` (a collection-group
+    query; see infra for its index): what a grant's release must not pull the rug from."""
+    query = store.client.collection_group("workers").where(
+        filter=FieldFilter("connection.google_sub", "==", sub)
+    )
+    found = []
+    for snapshot in query.stream():
+        worker = Worker.from_record(snapshot.id, snapshot.to_dict())
+        if worker.connection.state.linked:
+            found.append((snapshot.reference.parent.parent.id, worker))
+    return found
+
+
 def grant(store: Store, gid: str) -> Grant | None:
     record = _read(store.grant(gid), None)
     return Grant.from_record(gid, record) if record is not None else None

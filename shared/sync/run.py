@@ -1,15 +1,23 @@
-"""The sync task: what happens when a worker "needs a look".
+"""The sync: what happens when a worker "needs a look", one Google account at a time.
 
-Runs in /tasks/sync, possibly duplicated, late or concurrent with itself, so it
-re-reads everything from Firestore, holds the account's lease while it talks to
-Google, and only clears the pending marker it saw before starting. Its steps:
-decide what the look is for (`plan_look`), then for a connected worker take the
-account's lease, make credentials, set the account up (`account_setup.py`); the
-push and import steps of later issues follow the setup here.
+Work is scheduled per Google account. A look at a linked worker, and every link to an
+account, becomes a sync of that account (`sync_account`), which holds the account's
+short lease and goes round until nothing is pending: each pass
 
-Google's failures arrive as `RetryLater` (left to the task router: 503, Cloud
-Tasks retries), `GrantRefused` (the account's workers must reconnect) or
-`GoogleRefused` (shown on the connection, not retried).
+1. takes the newest grant offer of the account's workers (a link writes only its worker)
+   into the account and the shared grant, and lets go of the grant when nobody is left;
+2. makes credentials and sets the account up once per run (`account_setup.py`): the
+   company calendar and the calendar list;
+3. settles every linked worker with a pending look (the push and import steps of later
+   issues go here, per worker), clearing only the marker it saw.
+
+A sync that finds the account busy marks it dirty and leaves (see lease.py), so a burst
+of requests becomes one more pass, never a queue of retries in backoff. It re-reads
+everything, so duplicated, late and concurrent deliveries are harmless.
+
+Google's failures arrive as `RetryLater` (left to the task router: 503, Cloud Tasks
+retries), `GrantRefused` (the account's workers must reconnect) or `GoogleRefused`
+(shown on the connection, not retried).
 """
 
 from __future__ import annotations
@@ -18,20 +26,30 @@ import logging
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from google.cloud import firestore
+
 from shared.config import Config
+from shared.domain import connection
+from shared.domain.account import GoogleAccount
 from shared.domain.company import Company
 from shared.domain.connection import ConnectionState
-from shared.domain.worker import Worker
+from shared.domain.worker import GrantOffer, Worker
 from shared.google import credentials
 from shared.google.calendar import GoogleCalendar
 from shared.google.errors import GoogleRefused, GrantRefused, calling_google
-from shared.services import delegation, reauthorization
+from shared.queue import messages
+from shared.secrets import locations
+from shared.secrets.crypto import secret_box
+from shared.services import delegation, grants, reauthorization
 from shared.store import records
 from shared.store.firestore import Store
-from shared.sync.account_setup import set_up_account
+from shared.sync.account_setup import AccountSetup, set_up_account
 from shared.sync.lease import AccountLease
 
 log = logging.getLogger(__name__)
+
+# A run goes round at most this often before leaving the rest to the next task.
+MAX_PASSES = 20
 
 
 class Look(StrEnum):
@@ -39,7 +57,7 @@ class Look(StrEnum):
 
     WAIT = "wait"  # needs_reauth: keep the pending marker; the work resumes on reconnect
     DELEGATE = "delegate"  # domain-wide delegation connects the worker now
-    SYNC = "sync"  # connected: talk to Google
+    SYNC = "sync"  # connected: sync its Google account
     NOTHING = "nothing"  # not connected: nothing to do but clear the marker
 
 
@@ -60,80 +78,231 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
     if worker is None:
         return "unknown_worker"
     company = records.company(store, company_id)
-    seen_pending = worker.sync_pending_since
     match plan_look(worker, company):
         case Look.WAIT:
             return worker.connection.state.value
         case Look.DELEGATE:
-            _settle(store, company_id, worker_id, seen_pending, {})
+            _settle(store, company_id, worker, {})
             return delegation.connect(config, store, company_id, worker_id)
         case Look.NOTHING:
-            _settle(store, company_id, worker_id, seen_pending, {})
+            _settle(store, company_id, worker, {})
             return worker.connection.state.value
-    return _sync(config, store, company, worker)
+    if worker.sync_pending_since is None:
+        # Asked to look (e.g. the company was renamed): the account's sync looks at whoever
+        # is pending, so this worker is.
+        store.worker(company_id, worker_id).update({"sync_pending_since": datetime.now(UTC)})
+    return sync_account(config, store, company_id, worker.connection.google_sub or "")
 
 
-def _sync(config: Config, store: Store, company: Company, worker: Worker) -> str:
-    sub = worker.connection.google_sub or ""
-    with AccountLease(store, company.id, sub):
-        account = records.account(store, company.id, sub)
-        if account is None or not account.usable:
-            return ConnectionState.NEEDS_REAUTH.value
+def sync_account(config: Config, store: Store, company_id: str, sub: str) -> str:
+    """Sync one Google account of the company; returns what happened, for the log."""
+    lease = AccountLease(store, company_id, sub)
+    if not lease.take():
+        lease.mark_dirty()
+        if not lease.take():  # the holder may have left just before our mark
+            # The running sync goes round once more. Should it have died, its lease runs out
+            # soon: a sync is booked for then, so the work waits seconds, not for the sweeper.
+            until = lease.busy_until.timestamp() if lease.busy_until else None
+            messages.request_account_sync(config, company_id, sub, not_before=until)
+            return "coalesced"
+    try:
+        return _AccountRun(config, store, company_id, sub, lease).run()
+    finally:
+        lease.release()
 
-        def forget_cached_token() -> None:
-            # The cached access token died early (e.g. revoked): refresh on the retry.
-            if account.grant_id:
-                credentials.forget_access_token(store, account.grant_id)
 
+class _AccountRun:
+    def __init__(
+        self, config: Config, store: Store, company_id: str, sub: str, lease: AccountLease
+    ) -> None:
+        self.config, self.store, self.company_id, self.sub = config, store, company_id, sub
+        self.lease = lease
+        self.ref = store.accounts(company_id).document(sub)
+        self.setup: AccountSetup | None = None
+        self.acting = None  # credentials, made once per run (again if the grant changes)
+
+    def run(self) -> str:
+        outcome = "idle"
+        for _ in range(MAX_PASSES):
+            account = records.account(self.store, self.company_id, self.sub)
+            seen_dirty = account.dirty if account else 0
+            outcome = self._pass(account)
+            if outcome not in ("synced", "idle") or self.lease.release_if_clean(seen_dirty):
+                return outcome
+            self.lease.renew()
+        # Still busy after many passes: leave the rest to a fresh task rather than hold on.
+        messages.request_account_sync(self.config, self.company_id, self.sub)
+        return outcome
+
+    def _pass(self, account: GoogleAccount | None) -> str:
+        members = records.account_members(self.store, self.company_id, self.sub)
+        if not members:
+            self._let_go(account)
+            return "idle"
+        account = self._take_offer(account, members)
+        pending = [worker for worker in members if worker.sync_pending_since is not None]
+        if account is None or not pending:
+            return "idle"
+        if not account.usable:
+            return ConnectionState.NEEDS_REAUTH.value  # markers stay until a reconnect
+        company = records.company(self.store, self.company_id)
         try:
-            with calling_google(on_unauthorized=forget_cached_token):
-                acting = credentials.for_account(config, store, company, account)
-                setup = set_up_account(
-                    GoogleCalendar(config, acting), company, account, worker.timezone
-                )
+            setup = self._set_up(company, account, pending)
         except credentials.NeedsReauthorization:
             return ConnectionState.NEEDS_REAUTH.value
         except GrantRefused:
             if not account.grant_id:
-                _show_error(
-                    store, company.id, worker.id, "Google refused our sign-in (invalid_grant)."
-                )
+                self._show_error(pending, "Google refused our sign-in (invalid_grant).")
                 return "failed"
-            reauthorization.grant_refused(config, store, account.grant_id, sub)
+            reauthorization.grant_refused(self.config, self.store, account.grant_id, self.sub)
             return ConnectionState.NEEDS_REAUTH.value
         except GoogleRefused as exc:
             # A refusal will not change by retrying: show it to the admin, keep the work.
-            _show_error(store, company.id, worker.id, exc.message)
+            self._show_error(pending, exc.message)
             return "failed"
-        if setup.created:
-            log.info("created company calendar for %s/%s", company.id, sub)
-        store.accounts(company.id).document(sub).update(
+        self.ref.update({"worker_ids": [worker.id for worker in members]})
+        now = datetime.now(UTC)
+        for worker in pending:
+            _settle(
+                self.store,
+                self.company_id,
+                worker,
+                {
+                    "connection.company_calendar_id": setup.company_calendar_id,
+                    "connection.last_synced_at": now,
+                    "connection.error": None,
+                    "connection.first_sync.done": True,
+                },
+            )
+        return "synced"
+
+    # -- step 1: the account's grant ---------------------------------------------------
+
+    def _take_offer(
+        self, account: GoogleAccount | None, members: list[Worker]
+    ) -> GoogleAccount | None:
+        """Take the newest offer newer than what the account uses; clear the offers seen."""
+        offers = [w for w in members if w.grant_offer is not None]
+        if not offers:
+            return account
+        newest = max(offers, key=lambda w: w.grant_offer.issued_at)  # type: ignore[union-attr]
+        offer = newest.grant_offer
+        assert offer is not None
+        if account is None or account.takes(offer):
+            self._use(account, newest.id, offer)
+            self.setup = self.acting = None  # new credentials: set up again
+            self._reauthorize(members)
+        for worker in offers:
+            _clear_offer(self.store, self.company_id, worker)
+        return records.account(self.store, self.company_id, self.sub)
+
+    def _use(self, account: GoogleAccount | None, worker_id: str, offer: GrantOffer) -> None:
+        gid = None
+        if offer.kind == "oauth" and offer.refresh_token and offer.client_id:
+            token = secret_box(self.config).open(
+                offer.refresh_token, locations.grant_offer(self.company_id, worker_id)
+            )
+            gid = grants.join(
+                self.config,
+                self.store,
+                self.company_id,
+                client_id=offer.client_id,
+                client_kind=offer.client_kind or "platform",
+                sub=self.sub,
+                email=offer.email,
+                scopes=list(offer.scopes),
+                refresh_token=token,
+            )
+        previous = account.grant_id if account else None
+        self.ref.set(
             {
-                "company_calendar_id": setup.company_calendar_id,
-                "calendars": [calendar.to_record() for calendar in setup.calendars],
+                "email": offer.email,
+                "hd": offer.hd,
+                "scopes": list(offer.scopes),
+                "auth": "oauth" if gid else "delegated",
+                "grant_id": gid,
+                "client_kind": offer.client_kind if gid else "delegated",
+                "state": ConnectionState.CONNECTED.value,
+                "error": None,
+                "reauth_alert_queued_at": None,
+                "linked_at": offer.issued_at,
+                "updated_at": datetime.now(UTC),
+            },
+            merge=True,
+        )
+        if previous and previous != gid:
+            # The account moved to another client's grant, or to delegation.
+            grants.leave(self.config, self.store, previous, self.company_id)
+
+    def _reauthorize(self, members: list[Worker]) -> None:
+        """Workers that waited for the account's reconnect are connected again."""
+        for worker in members:
+            if worker.connection.state == ConnectionState.NEEDS_REAUTH:
+                self.store.worker(self.company_id, worker.id).update(connection.reauthorized())
+
+    def _let_go(self, account: GoogleAccount | None) -> None:
+        """Nobody of the company is on the account any more: the company leaves its grant
+        (the account remembers which, harmlessly: a new link brings its own)."""
+        if account is None:
+            return
+        if account.grant_id:
+            grants.leave(self.config, self.store, account.grant_id, self.company_id)
+        if account.worker_ids:
+            self.ref.update({"worker_ids": []})
+
+    # -- step 2: credentials and the account's calendars ---------------------------------
+
+    def _set_up(
+        self, company: Company, account: GoogleAccount, pending: list[Worker]
+    ) -> AccountSetup:
+        if self.setup is not None:
+            return self.setup
+
+        def forget_cached_token() -> None:
+            # The cached access token died early (e.g. revoked): refresh on the retry.
+            if account.grant_id:
+                credentials.forget_access_token(self.store, account.grant_id)
+
+        with calling_google(on_unauthorized=forget_cached_token):
+            if self.acting is None:
+                self.acting = credentials.for_account(self.config, self.store, company, account)
+            time_zone = next((w.timezone for w in pending if w.timezone), None)
+            self.setup = set_up_account(
+                GoogleCalendar(self.config, self.acting), company, account, time_zone
+            )
+        if self.setup.created:
+            log.info("created company calendar for %s/%s", self.company_id, self.sub)
+        self.ref.update(
+            {
+                "company_calendar_id": self.setup.company_calendar_id,
+                "calendars": [calendar.to_record() for calendar in self.setup.calendars],
             }
         )
-    _settle(
-        store,
-        company.id,
-        worker.id,
-        worker.sync_pending_since,
-        {
-            "connection.company_calendar_id": setup.company_calendar_id,
-            "connection.last_synced_at": datetime.now(UTC),
-            "connection.error": None,
-            "connection.first_sync.done": True,
-        },
-    )
-    return "synced"
+        self.lease.renew()
+        return self.setup
+
+    def _show_error(self, workers: list[Worker], message: str) -> None:
+        for worker in workers:
+            self.store.worker(self.company_id, worker.id).update({"connection.error": message})
 
 
-def _show_error(store: Store, company_id: str, worker_id: str, message: str) -> None:
-    store.worker(company_id, worker_id).update({"connection.error": message})
+def _clear_offer(store: Store, company_id: str, worker: Worker) -> None:
+    """Remove the offer the run saw (a newer one, written meanwhile, stays for the next pass)."""
+    seen = worker.grant_offer
+
+    def clear(current: Worker | None) -> dict | None:
+        if current is None or current.grant_offer is None or seen is None:
+            return None
+        if current.grant_offer.issued_at != seen.issued_at:
+            return None
+        return {"grant_offer": firestore.DELETE_FIELD}
+
+    records.modify_worker(store, company_id, worker.id, clear)
 
 
-def _settle(store: Store, company_id: str, worker_id: str, seen_pending, updates: dict) -> None:
+def _settle(store: Store, company_id: str, worker: Worker, updates: dict) -> None:
     """Apply `updates`; clear the pending marker only if nothing newer arrived meanwhile."""
+    seen_pending = worker.sync_pending_since
 
     def settle(current: dict | None) -> dict | None:
         if current is None:
@@ -143,4 +312,4 @@ def _settle(store: Store, company_id: str, worker_id: str, seen_pending, updates
             changes["sync_pending_since"] = None
         return changes
 
-    store.modify(store.worker(company_id, worker_id), settle)
+    store.modify(store.worker(company_id, worker.id), settle)

@@ -110,11 +110,12 @@ def stack_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def run_stack(stack_env):
+def run_stack(stack_env, tmp_path):
     started: list[StackProcess] = []
 
     def run(*args: str) -> StackProcess:
-        stack = StackProcess(stack_env, *args)
+        # Its logs stay out of the repository's .logs/, which a running `make run` uses.
+        stack = StackProcess(stack_env, *args, "--log-dir", str(tmp_path / "logs"))
         started.append(stack)
         stack.wait_for("Ready:")
         return stack

@@ -123,7 +123,7 @@ def test_messages_are_frozen():
 def queued(monkeypatch):
     sent: list[tuple] = []
 
-    def enqueue(config, payload, *, queue, name=None):
+    def enqueue(config, payload, *, queue, name=None, delay=None):
         sent.append((payload, queue, name))
         return True
 
