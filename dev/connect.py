@@ -40,12 +40,14 @@ class Outcome:
 
 
 class ConsentForm(HTMLParser):
-    """The consent page's form as a browser sees it: action, inputs, scope checkboxes."""
+    """The consent page's form as a browser sees it: action, inputs, scope checkboxes, buttons.
+    (The tests' browser, tests/browser.py, reads the page with this same class.)"""
 
     def __init__(self, html: str) -> None:
         super().__init__()
         self.action: str | None = None
         self.inputs: list[dict[str, str | None]] = []
+        self.buttons: list[str] = []
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -54,20 +56,31 @@ class ConsentForm(HTMLParser):
             self.action = attributes.get("action") or ""
         elif tag == "input":
             self.inputs.append(attributes)
+        elif tag == "button" and attributes.get("name"):
+            self.buttons.append(str(attributes["name"]))
 
-    def answer(self, email: str) -> list[tuple[str, str]]:
-        """The form as submitted by `email` with every scope ticked and "Allow" pressed."""
-        data = [
+    def field(self, name: str) -> dict[str, str | None]:
+        return next(i for i in self.inputs if i.get("name") == name)
+
+    def hidden(self) -> list[tuple[str, str]]:
+        return [
             (str(i["name"]), i.get("value") or "")
             for i in self.inputs
             if i.get("type") == "hidden" and i.get("name")
         ]
-        data.append(("email", email))
-        data += [
-            ("scope", i.get("value") or "")
+
+    def scope_boxes(self) -> dict[str, bool]:
+        """Each scope checkbox and whether it is ticked."""
+        return {
+            str(i["value"]): "checked" in i
             for i in self.inputs
             if i.get("name") == "scope" and i.get("type") == "checkbox"
-        ]
+        }
+
+    def answer(self, email: str) -> list[tuple[str, str]]:
+        """The form as submitted by `email` with every scope ticked and "Allow" pressed."""
+        data = [*self.hidden(), ("email", email)]
+        data += [("scope", scope) for scope in self.scope_boxes()]
         data.append(("allow", "1"))
         return data
 

@@ -2,48 +2,11 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
 
-
-class ConsentForm(HTMLParser):
-    """Google's consent page's form as a browser sees it."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.action = ""
-        self.inputs: list[dict[str, str | None]] = []
-        self.buttons: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "form":
-            self.action = attributes.get("action") or ""
-        elif tag == "input":
-            self.inputs.append(attributes)
-        elif tag == "button" and attributes.get("name"):
-            self.buttons.append(attributes["name"])
-
-    def field(self, name: str) -> dict[str, str | None]:
-        return next(i for i in self.inputs if i.get("name") == name)
-
-    def hidden(self) -> list[tuple[str, str]]:
-        return [
-            (i["name"], i.get("value") or "")
-            for i in self.inputs
-            if i.get("type") == "hidden" and i.get("name")
-        ]
-
-    def scope_boxes(self) -> dict[str, bool]:
-        """Each scope checkbox and whether it is ticked."""
-        return {
-            i["value"]: "checked" in i
-            for i in self.inputs
-            if i.get("name") == "scope" and i.get("type") == "checkbox"
-        }
+from dev.connect import ConsentForm
 
 
 def query_of(url: str) -> dict[str, str]:
