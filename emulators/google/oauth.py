@@ -145,13 +145,23 @@ def discovery(standin, request: Request) -> Response:
     )
 
 
+# Google lets its public keys be cached for hours (and rotates them with overlap).
+CERTS_CACHE_CONTROL = "public, max-age=21600, must-revalidate, no-transform"
+
+
+def _certs(body: Any) -> Response:
+    response = _json(body)
+    response.headers["Cache-Control"] = CERTS_CACHE_CONTROL
+    return response
+
+
 def jwks(standin, request: Request) -> Response:
-    return _json({"keys": [standin.accounts.signing_key.jwk()]})
+    return _certs({"keys": [standin.accounts.signing_key.jwk()]})
 
 
 def x509_certs(standin, request: Request) -> Response:
     key = standin.accounts.signing_key
-    return _json({key.kid: key.certificate_pem()})
+    return _certs({key.kid: key.certificate_pem()})
 
 
 def service_account_certs(standin, request: Request, email: str) -> Response:

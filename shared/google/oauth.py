@@ -7,12 +7,14 @@ the company's provider now, or from the `kind` recorded with a grant.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import google.auth.transport.requests
 import requests
+from cachecontrol import CacheControl
 from google.oauth2 import id_token
 from google_auth_oauthlib.flow import Flow
 
@@ -138,18 +140,30 @@ def granted_scopes(token: dict) -> set[str]:
     return set(scope.split() if isinstance(scope, str) else scope)
 
 
+@functools.cache
+def _certs_request() -> google.auth.transport.requests.Request:
+    # Google's signing keys may be cached as its Cache-Control says (hours): one fetch, not
+    # one per consent. The cache honours the headers, so a rotation is picked up in time.
+    return google.auth.transport.requests.Request(session=CacheControl(requests.Session()))
+
+
 def verify_identity(config: Config, client: OAuthClient, token: dict) -> Identity:
     """The Google account the token is for, from its id token (signature, audience, issuer)."""
     raw = token.get("id_token")
     if not raw:
         raise InvalidIdToken("missing_id_token")
+    certs_url = google_endpoints(config).certs
     try:
-        claims = id_token.verify_token(
-            raw,
-            google.auth.transport.requests.Request(),
-            audience=client.client_id,
-            certs_url=google_endpoints(config).certs,
-        )
+        try:
+            claims = id_token.verify_token(
+                raw, _certs_request(), audience=client.client_id, certs_url=certs_url
+            )
+        except ValueError:
+            # Perhaps signed with a key newer than the cached ones: ask Google once more.
+            _certs_request.cache_clear()
+            claims = id_token.verify_token(
+                raw, _certs_request(), audience=client.client_id, certs_url=certs_url
+            )
     except ValueError:
         raise InvalidIdToken("invalid_id_token") from None
     if claims.get("iss") not in ("accounts.google.com", "https://accounts.google.com"):

@@ -193,3 +193,14 @@ def test_connect_with_a_secret_that_no_longer_opens_is_a_redirect_not_a_500(comp
         {"client_secret": {"v": 1, "wrapped_key": "AAAA", "nonce": "AAAA", "ciphertext": "AAAA"}}
     )
     assert query_of(follow(link)) == {"google_calendar": "error", "reason": "server_error"}
+
+
+def test_googles_signing_keys_are_fetched_once_not_per_consent(company):
+    company.enable()
+    for n in range(3):
+        company.add_worker(f"w{n}", f"person{n}@example.com")
+    company.stack.google.reset_request_log()
+    for n in range(3):
+        assert company.connect(f"w{n}")["google_calendar"] == "connected"
+    paths = [entry["path"] for entry in company.stack.google.request_log()]
+    assert paths.count("/oauth2/v1/certs") <= 1, paths
