@@ -17,7 +17,7 @@ KEEP ?=
 # KEEP=1 / ALL=1 (also true or yes) switch those on; empty or 0 leaves them off.
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: setup test lint run token connect cron clean mutants
+.PHONY: setup test lint run token connect cron clean mutants bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON312)" ] && [ "$(origin PYTHON)" = "file" ]; then \
@@ -55,6 +55,11 @@ connect: setup
 cron: setup
 	@test -n "$(JOB)" || { echo "usage: make cron JOB=sweep|poll|renew-channels|reconcile [ALL=1]" >&2; exit 2; }
 	@APP_MODE=local $(BIN)/python -m dev.cron '$(JOB)' $(if $(call yes,$(ALL)),--all)
+
+# Benchmarks against a local stack they start themselves; results in bench/*.json.
+bench: setup
+	$(BIN)/python -m bench.settings_fanout
+	$(BIN)/python -m bench.connections
 
 # Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow,
 # not part of `make test`. A subset: make mutants MUTANTS='shared.signing* shared.ids*'

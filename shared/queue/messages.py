@@ -43,6 +43,14 @@ class AccountSync(_Message):
     sub: str
 
 
+class RosterLook(_Message):
+    """Every worker of the company needs a look (e.g. the company calendar was renamed, or
+    domain-wide delegation may connect workers now): fanned out by a task, not the request."""
+
+    kind: Literal["roster_look"] = "roster_look"
+    company_id: str
+
+
 class InvitationRound(_Message):
     """Fan out one invitation round: mark each worker the round invites, queue its email."""
 
@@ -94,6 +102,7 @@ class ReleaseGrant(_Message):
 Message = (
     WorkerLook
     | AccountSync
+    | RosterLook
     | InvitationRound
     | InvitationEmail
     | ReauthAlert

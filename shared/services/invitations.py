@@ -15,20 +15,18 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import mail
 from shared.config import Config
 from shared.domain import connection
 from shared.domain.company import Company
 from shared.domain.connection import ConnectionState
-from shared.domain.worker import INVITATION_VOIDED, Worker
+from shared.domain.worker import Worker
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.mail import templates
 from shared.queue import messages
@@ -39,10 +37,6 @@ from shared.store.firestore import Store
 INVITE_LIFETIME = timedelta(days=14)
 # A link that can move a connected worker to another account is for now, not for an inbox.
 SWITCH_LIFETIME = timedelta(hours=1)
-
-
-class InvitationVoid(Exception):
-    """The invitation behind a consent was used, replaced or voided meanwhile."""
 
 
 class InviteError(Exception):
@@ -58,19 +52,6 @@ class Invite:
     company_id: str
     worker_id: str
     invitation_id: str
-
-
-def use_up(store: Store, company_id: str, worker_id: str, invitation_id: str) -> None:
-    """Consume the invitation a consent came from, or InvitationVoid. An optimistic write on
-    the worker: of many consents racing on one link exactly one wins, and the others learn
-    it at once instead of queueing on a transaction lock."""
-
-    def consume(worker: Worker | None) -> dict:
-        if worker is None or not worker.invitation.is_current(invitation_id):
-            raise InvitationVoid(worker_id)
-        return {**INVITATION_VOIDED, "invitation.used_at": datetime.now(UTC)}
-
-    records.modify_worker(store, company_id, worker_id, consume)
 
 
 def read_invite(config: Config, token: str) -> Invite:
@@ -193,46 +174,15 @@ def request_email(
     return worker.email
 
 
-def mark_round(
-    store: Store,
-    transaction: firestore.Transaction,
-    company_id: str,
-    round_id: str,
-    now: datetime,
-    skip: Callable[[Worker], bool] = lambda worker: False,
-) -> list[str]:
-    """Within the settings transaction: mark every active, unconnected worker as invited in
-    this round (except those `skip` names); returns their ids. The round is each worker's
-    new current invitation."""
-    query = store.workers(company_id).where(filter=FieldFilter("active", "==", True))
-    invited = []
-    for snapshot in transaction.get(query):
-        worker = Worker.from_record(snapshot.id, snapshot.to_dict())
-        if not worker.connection.state.invitable or skip(worker):
-            continue
-        transaction.update(
-            snapshot.reference,
-            {
-                **connection.invited(),
-                "invitation": {
-                    "round": round_id,
-                    "current": round_id,
-                    "issued_at": now,
-                    "queued_at": now,
-                },
-            },
-        )
-        invited.append(snapshot.id)
-    return invited
-
-
-def queue_email(config: Config, company_id: str, worker_id: str, round_id: str) -> None:
-    # Named per round and worker: a retried settings save cannot queue the same email twice.
+def queue_email(config: Config, company_id: str, worker_id: str, round_id: str) -> bool:
+    """Queue the round's email to a worker the round marked (see invitation_rounds.py); False
+    if it was queued before. Named per round and worker: a retried fan-out cannot queue the
+    same email twice."""
     name = hashlib.sha256(f"{company_id}/{worker_id}/{round_id}".encode()).hexdigest()[:40]
     message = messages.InvitationEmail(
         company_id=company_id, worker_id=worker_id, invitation_id=round_id, round=round_id
     )
-    messages.send(config, message, name=f"invite-{name}")
+    return messages.send(config, message, name=f"invite-{name}")
 
 
 def send_invitation(

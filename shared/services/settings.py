@@ -2,9 +2,10 @@
 
 Saving settings that newly enable the integration, or switch its provider,
 starts an invitation round: every active worker that is not connected is
-emailed a "grant permission" link once. The round is decided and the workers
-marked in the same transaction as the settings, so saving twice emails nobody
-twice; the emails themselves are sent by tasks.
+emailed a "grant permission" link once. The settings transaction writes only the
+company (with the round, so saving twice starts it once); one task per round then
+marks the workers and queues their emails (services/invitation_rounds.py), so the
+save costs the same whatever the roster's size.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from shared.inputs import BookingStatusIn, ServiceAccountKey, SettingsIn
 from shared.queue import messages
 from shared.secrets import locations
 from shared.secrets.crypto import secret_box
-from shared.services import invitations
+from shared.services import invitation_rounds
 from shared.store import records
 from shared.store.firestore import Store
 
@@ -75,7 +76,7 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
     ref = store.company(company_id)
     now = datetime.now(UTC)
 
-    def write(transaction: firestore.Transaction) -> tuple[Company, Company, list[str], str | None]:
+    def write(transaction: firestore.Transaction) -> tuple[Company, Company, str | None]:
         snapshot = ref.get(transaction=transaction)
         stored = snapshot.to_dict() if snapshot.exists else {}
         after = {**DEFAULTS, **stored, **given, "updated_at": now}
@@ -84,28 +85,27 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
             Company.from_record(company_id, stored),
             Company.from_record(company_id, after),
         )
-        invited: list[str] = []
         round_id = None
         if company.starts_invitation_round(before):
             round_id = uuid.uuid4().hex
-            # Workers that domain-wide delegation connects need no email.
-            invited = invitations.mark_round(
-                store, transaction, company_id, round_id, now, skip=company.delegates
-            )
-            after["invitation_round"] = round_id
+            after.update(invitation_rounds.started(round_id, now))
         transaction.set(ref, after)
-        return before, company, invited, round_id
+        return before, company, round_id
 
-    before, company, invited, round_id = store.transact(write)
-    for worker_id in invited:
-        invitations.queue_email(config, company_id, worker_id, round_id)
+    before, company, round_id = store.transact(write)
+    emails = 0
+    if round_id is not None:
+        try:
+            # Counted before the fan-out starts marking workers, so it reads the roster alone.
+            emails = invitation_rounds.expected_invitations(store, company)
+        finally:
+            invitation_rounds.queue(config, company_id, round_id)
     delegating = given.get("service_account_key") and company.provider == "private"
     renamed = before.company_name not in (None, company.company_name)
     if delegating or renamed:
         # Delegation can connect the domain's workers now; a rename renames their calendars.
-        for worker in records.workers(store, company_id):
-            messages.request_sync(config, company_id, worker.id)
-    return {**settings_view(config, company), "authorization_emails_queued": len(invited)}
+        messages.send(config, messages.RosterLook(company_id=company_id))
+    return {**settings_view(config, company), "authorization_emails_queued": emails}
 
 
 def _check_complete(settings: dict) -> None:

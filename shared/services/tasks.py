@@ -13,7 +13,7 @@ import logging
 from shared import mail
 from shared.config import Config
 from shared.queue import messages
-from shared.services import alerts, grants, invitations
+from shared.services import alerts, grants, invitation_rounds, invitations, workers
 from shared.store.firestore import Store
 from shared.sync.run import look_at_worker, sync_account
 
@@ -44,6 +44,10 @@ def _run(config: Config, store: Store, task: messages.Message) -> str:
             return look_at_worker(config, store, task.company_id, task.worker_id)
         case messages.AccountSync():
             return sync_account(config, store, task.company_id, task.sub)
+        case messages.RosterLook():
+            return workers.look_at_roster(config, store, task.company_id)
+        case messages.InvitationRound():
+            return invitation_rounds.fan_out(config, store, task.company_id, task.round_id)
         case messages.InvitationEmail():
             return _sent(
                 invitations.send_invitation(

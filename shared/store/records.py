@@ -11,6 +11,7 @@ from datetime import datetime
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
+from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.domain.account import GoogleAccount
 from shared.domain.company import Company
@@ -48,6 +49,14 @@ def workers(store: Store, company_id: str) -> list[Worker]:
         Worker.from_record(snapshot.id, snapshot.to_dict())
         for snapshot in store.workers(company_id).stream()
     ]
+
+
+def workers_page(store: Store, company_id: str, after: str | None, size: int) -> list[Worker]:
+    """Up to `size` workers in document-id order, after the id `after` (None: from the start)."""
+    query = store.workers(company_id).order_by(FieldPath.document_id()).limit(size)
+    if after is not None:
+        query = query.start_after({FieldPath.document_id(): after})
+    return [Worker.from_record(snapshot.id, snapshot.to_dict()) for snapshot in query.stream()]
 
 
 def account(store: Store, company_id: str, sub: str, transaction=None) -> GoogleAccount | None:

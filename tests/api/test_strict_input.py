@@ -11,6 +11,7 @@ import pytest
 
 from tests.api.edge import assert_error
 from tests.connections.conftest import Company
+from tests.helpers import wait_until
 
 WORKER = {"name": "Ann", "email": "ann@example.com", "active": True, "timezone": "UTC"}
 STATUS = {"name": "Done", "color": "#00AA55", "push_to_google": True, "delete_from_google": True}
@@ -40,7 +41,8 @@ def test_settings_enabled_true_is_accepted_and_queues_the_invitation(company):
     assert response.status_code == 200, response.text
     assert response.json()["enabled"] is True
     assert response.json()["authorization_emails_queued"] == 1
-    assert company.connection("w1")["state"] == "invited"
+    # The round's fan-out task marks the worker invited.
+    wait_until(lambda: company.connection("w1")["state"] == "invited", what="the round's fan-out")
 
 
 @pytest.mark.parametrize(

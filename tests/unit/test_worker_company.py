@@ -31,7 +31,7 @@ def test_only_the_live_invitation_is_current(invitation, invitation_id, current)
 
 
 def test_a_used_invitation_reads_as_not_current():
-    # What `use_up` leaves behind: the id is voided, the use is remembered.
+    # What a link leaves behind: the id is voided, the use is remembered.
     record = {"current": "inv-1", "issued_at": NOW}
     record.update({"current": INVITATION_VOIDED["invitation.current"], "used_at": NOW})
     invitation = Invitation.from_record(record)

@@ -1,0 +1,1 @@
+"""Benchmarks against a local stack each one starts itself (`make bench`)."""
