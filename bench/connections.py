@@ -5,9 +5,9 @@
 Starts its own local stack (bench/stack.py), then, each on a fresh Firestore project:
 
 - roster: `--roster` `PUT /workers` from 16 threads: throughput, latency, errors;
-- own accounts: `--own` workers, each with its own Google account, consent at once (32
-  threads): `/getAuthKey` server time, outcomes, time until every worker's first sync,
-  Calendar calls per worker, task attempts;
+- own accounts: `--own` workers, each with its own Google account, consent at once
+  (`--threads` at a time, 32 by default): `/getAuthKey` server time, outcomes, time until
+  every worker's first sync, Calendar calls per worker, task attempts;
 - shared accounts: `--shared` workers on `--accounts` Google accounts consent at once:
   the same, plus how many consents were lost (not connected).
 
@@ -64,8 +64,8 @@ def roster(stack: LocalStack, workers: int) -> dict:
     }
 
 
-def consenting(stack: LocalStack, accounts: dict[str, str]) -> dict:
-    """`accounts`: worker id -> Google account; every worker consents at once."""
+def consenting(stack: LocalStack, accounts: dict[str, str], threads: int = 32) -> dict:
+    """`accounts`: worker id -> Google account; the workers consent `threads` at a time."""
     from dev.connect import connect
 
     config = stack.new_project()
@@ -82,7 +82,7 @@ def consenting(stack: LocalStack, accounts: dict[str, str]) -> dict:
     stack.google.reset_request_log()
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(32) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         outcomes = list(
             pool.map(lambda w: connect(config, w, accounts[w]).connected, list(accounts))
         )
@@ -97,6 +97,7 @@ def consenting(stack: LocalStack, accounts: dict[str, str]) -> dict:
     return {
         "workers": len(accounts),
         "google_accounts": len(set(accounts.values())),
+        "consenting_at_once": threads,
         "connected": sum(outcomes),
         "lost": len(outcomes) - sum(outcomes),
         "get_auth_key_ms": summary(stack.timed.of("GET", "/getAuthKey")),
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--own", type=int, default=200)
     parser.add_argument("--shared", type=int, default=50)
     parser.add_argument("--accounts", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=32, help="consents at a time")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
 
@@ -138,10 +140,10 @@ def main(argv: list[str] | None = None) -> None:
         results = {"roster": roster(stack, args.roster)}
         print("roster", json.dumps(results["roster"]), flush=True)
         own = {f"own{n}": f"own{n}@example.com" for n in range(args.own)}
-        results["own_accounts"] = consenting(stack, own)
+        results["own_accounts"] = consenting(stack, own, args.threads)
         print("own accounts", json.dumps(results["own_accounts"]), flush=True)
         shared = {f"team{n}": f"team{n % args.accounts}@example.com" for n in range(args.shared)}
-        results["shared_accounts"] = consenting(stack, shared)
+        results["shared_accounts"] = consenting(stack, shared, args.threads)
         print("shared accounts", json.dumps(results["shared_accounts"]), flush=True)
     report = {
         "benchmark": "connections",
