@@ -55,6 +55,9 @@ CONCURRENCY = 8
 # On the company document: the last round its settings started, and when.
 ROUND = "invitation_round"
 STARTED_AT = "invitation_round_started_at"
+# Set with the round, cleared once its fan-out went through the whole roster: the sweeper
+# queues the fan-out again for a round left pending (its task lost, or given up).
+PENDING_SINCE = "invitation_round_pending_since"
 
 _LINKED = [state.value for state in ConnectionState if state.linked]
 
@@ -67,15 +70,16 @@ _QUEUED_BEFORE = "queued before"
 
 def started(round_id: str, now: datetime) -> dict:
     """The company's fields that start a round (written by the settings transaction)."""
-    return {ROUND: round_id, STARTED_AT: now}
+    return {ROUND: round_id, STARTED_AT: now, PENDING_SINCE: now}
 
 
-def queue(config: Config, company_id: str, round_id: str) -> bool:
+def queue(config: Config, company_id: str, round_id: str, attempt: str = "") -> bool:
     """Ask for the round's fan-out. Named per round: it is queued once however often the
-    save that started it is retried."""
+    save that started it is retried. The sweeper asks again under another `attempt` (a
+    task name stays taken for a while after its task ran)."""
     digest = hashlib.sha256(f"{company_id}/{round_id}".encode()).hexdigest()[:40]
     message = messages.InvitationRound(company_id=company_id, round_id=round_id)
-    return messages.send(config, message, name=f"round-{digest}")
+    return messages.send(config, message, name=f"round-{digest}{attempt}")
 
 
 # -- how many a round emails, without reading the roster ----------------------------------
@@ -135,8 +139,28 @@ def fan_out(config: Config, store: Store, company_id: str, round_id: str) -> str
             for outcomes in pool.map(invite, batches):
                 tally.update(outcomes)
             if len(page) < PAGE_SIZE:
+                _done(store, company_id, round_id)
                 return _outcome(tally)
             after = page[-1]
+
+
+def _done(store: Store, company_id: str, round_id: str) -> None:
+    """The round went through the whole roster: nothing left for the sweeper."""
+
+    def done(record: dict | None) -> dict | None:
+        if record is None or record.get(ROUND) != round_id or not record.get(PENDING_SINCE):
+            return None
+        return {PENDING_SINCE: None}
+
+    store.modify(store.company(company_id), done)
+
+
+def pending_before(store: Store, cutoff: datetime) -> list[tuple[str, str]]:
+    """(company_id, round_id) of every round still pending since before `cutoff`."""
+    query = store.client.collection("companies").where(
+        filter=FieldFilter(PENDING_SINCE, "<", cutoff)
+    )
+    return [(snapshot.id, snapshot.get(ROUND)) for snapshot in query.stream()]
 
 
 def _current(store: Store, company_id: str, round_id: str) -> tuple[Company, datetime] | None:

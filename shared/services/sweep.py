@@ -1,4 +1,5 @@
-"""The sweeper: re-asks for every sync look that has waited too long.
+"""The sweeper: re-asks for every sync look, and every invitation round, that has waited
+too long.
 
 Mutations commit a pending marker before enqueueing; if that enqueue was lost
 (or the task died after its retries) the marker stays, and this finds it.
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.config import Config
 from shared.queue import messages
+from shared.services import invitation_rounds
 from shared.store import records
 from shared.store.firestore import Store
 
@@ -17,9 +19,15 @@ STALE_AFTER = timedelta(minutes=2)
 
 
 def sweep(config: Config, store: Store, stale_after: timedelta = STALE_AFTER) -> int:
-    """Re-enqueue the look for every worker pending longer than `stale_after`; returns how many."""
-    cutoff = datetime.now(UTC) - stale_after
+    """Re-enqueue the look for every worker, and the fan-out of every invitation round,
+    pending longer than `stale_after`; returns how many."""
+    now = datetime.now(UTC)
+    cutoff = now - stale_after
     pending = records.pending_since_before(store, cutoff)
     for company_id, worker_id in pending:
         messages.request_sync(config, company_id, worker_id)
-    return len(pending)
+    rounds = invitation_rounds.pending_before(store, cutoff)
+    for company_id, round_id in rounds:
+        # Named per sweep minute: the round's first task name may still be taken.
+        invitation_rounds.queue(config, company_id, round_id, f"-sweep-{now:%Y%m%d%H%M}")
+    return len(pending) + len(rounds)

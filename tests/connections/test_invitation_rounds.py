@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from google.cloud import tasks_v2
@@ -247,3 +247,38 @@ def test_a_roster_larger_than_a_transaction_is_enabled_and_everyone_is_emailed(c
     round_id = current_round(company)
     invited = workers.where(filter=FieldFilter("invitation.current", "==", round_id)).count().get()
     assert invited[0][0].value == count
+
+
+def test_a_round_whose_task_was_lost_is_fanned_out_by_the_sweeper(company, tag):
+    """As if the settings committed the round but its task never got queued: the sweeper
+    finds the round still pending and queues its fan-out."""
+    company.add_worker("w1", address("ann", tag))
+    company.enable()
+    settled_emails(company.stack, tag, at_least=1)
+    company_doc = company.stack.db.document(f"companies/{company.id}")
+    assert company_doc.get().to_dict()["invitation_round_pending_since"] is None  # went through
+
+    company.add_worker("w2", address("ben", tag))
+    lost_round = uuid.uuid4().hex
+    company_doc.update(
+        {
+            "invitation_round": lost_round,
+            "invitation_round_started_at": datetime.now(UTC),
+            # Pending for longer than the sweeper lets anything wait.
+            "invitation_round_pending_since": datetime.now(UTC) - timedelta(minutes=10),
+        }
+    )
+    token = service_token(company.stack.config, "/cron/sweep")
+    answer = company.stack.request("POST", "/cron/sweep", token=token)
+    assert answer.status_code == 200, answer.text
+
+    ben = wait_until(
+        lambda: [m for m in emails(company.stack, tag) if "ben" in m.recipients[0]],
+        timeout=30,
+        what="the swept round's email",
+    )
+    assert invite_of(company.stack, ben[0]).invitation_id == lost_round
+    wait_until(
+        lambda: company_doc.get().to_dict()["invitation_round_pending_since"] is None,
+        what="the round marked done",
+    )
