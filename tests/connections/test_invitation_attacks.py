@@ -140,5 +140,9 @@ def test_a_dozen_consents_racing_on_one_invitation_connect_exactly_once(company)
     winner = emails[outcomes.index("connected")]
     status = company.wait_first_sync("w1")
     assert status["google_email"] == winner and "previous_google_email" not in status
-    (account,) = company.stack.db.collection("companies/c1/accounts").stream()
-    assert account.to_dict()["worker_ids"] == ["w1"]
+    accounts = {
+        a.id: a.to_dict() for a in company.stack.db.collection("companies/c1/accounts").stream()
+    }
+    assert len(accounts) == 1, (outcomes, accounts)  # the losers' accounts were never touched
+    (account,) = accounts.values()
+    assert account["worker_ids"] == ["w1"]
