@@ -23,7 +23,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.stack import LocalStack, local_stack, summary, wait
+from bench.stack import LocalStack, local_stack, summary
+from tests.helpers import wait_until
 
 OUTPUT = Path(__file__).with_name("connections.json")
 
@@ -77,7 +78,9 @@ def consenting(stack: LocalStack, accounts: dict[str, str], threads: int = 32) -
     ).raise_for_status()
     for worker_id, email in accounts.items():
         _put_worker(stack, config, worker_id, email)
-    wait(lambda: _all(stack, config, accounts, synced=False), 120, "the roster's first looks")
+    wait_until(
+        lambda: _all(stack, config, accounts, synced=False), 120, what="the roster's first looks"
+    )
     stack.timed.clear()
     stack.google.reset_request_log()
 
@@ -87,7 +90,9 @@ def consenting(stack: LocalStack, accounts: dict[str, str], threads: int = 32) -
             pool.map(lambda w: connect(config, w, accounts[w]).connected, list(accounts))
         )
     consented = time.perf_counter() - started
-    wait(lambda: _all(stack, config, accounts, synced=True), 600, "every worker's first sync")
+    wait_until(
+        lambda: _all(stack, config, accounts, synced=True), 600, what="every worker's first sync"
+    )
     all_synced = time.perf_counter() - started
 
     calls = stack.google.call_counts()

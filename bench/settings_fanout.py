@@ -29,7 +29,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.stack import local_stack, summary, wait
+from bench.stack import local_stack, summary
+from tests.helpers import wait_until
 
 OUTPUT = Path(__file__).with_name("settings_fanout.json")
 WARMUP_WORKERS = 20
@@ -96,23 +97,23 @@ def _one_run(config, workers: int, http, url: str, timed, enqueues, sink) -> dic
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(put_worker, range(workers)))
-    wait(lambda: _drained(config, config.sync_queue), 300, "the roster's sync looks")
+    wait_until(lambda: _drained(config, config.sync_queue), 300, what="the roster's sync looks")
     enqueues.reset()
     started = time.perf_counter()
     body = {"company_name": "Acme", "enabled": True}
     answer = http.put(f"{url}/settings", json=body, headers=headers, timeout=120)
     answer.raise_for_status()
     # The server records the time once the body is out, a moment after the client has it.
-    wait(lambda: timed.last("PUT", "/settings") is not None, 10, "the server's time")
+    wait_until(lambda: timed.last("PUT", "/settings") is not None, 10, what="the server's time")
     server_ms = timed.last("PUT", "/settings")
-    wait(lambda: enqueues.count() >= workers, 300, "every email to be queued")
+    wait_until(lambda: enqueues.count() >= workers, 300, what="every email to be queued")
     queued_ms = (enqueues.last() - started) * 1000
-    wait(lambda: len(sink.mailbox.messages()) >= workers, 600, "every email")
+    wait_until(lambda: len(sink.mailbox.messages()) >= workers, 600, what="every email")
     delivered_ms = (time.perf_counter() - started) * 1000
     recipients = {message.recipients[0] for message in sink.mailbox.messages()}
     if len(recipients) != workers:
         raise SystemExit(f"{len(recipients)} of {workers} workers emailed")
-    wait(lambda: _drained(config, config.mail_queue), 60, "the mail queue")
+    wait_until(lambda: _drained(config, config.mail_queue), 60, what="the mail queue")
     return {
         "put_settings_ms": server_ms,
         "queued_ms": queued_ms,

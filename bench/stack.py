@@ -13,7 +13,7 @@ import statistics
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -133,15 +133,3 @@ def summary(values: list[float]) -> dict:
         "p99": round(pick(0.99), 1),
         "max": round(ordered[-1], 1),
     }
-
-
-def wait(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.02):
-    """Poll `predicate` until it is truthy (returns it) or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
