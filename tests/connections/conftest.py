@@ -86,6 +86,11 @@ class Company:
             return snapshot.to_dict()
         return accounts.document(sub).get().to_dict()
 
+    def account_sub(self, worker_id: str) -> str:
+        """The Google account (`sub`) the worker is linked to, as stored."""
+        worker = self.stack.db.document(f"companies/{self.id}/workers/{worker_id}").get()
+        return worker.to_dict()["connection"]["google_sub"]
+
     def grant(self, sub: str | None = None) -> dict:
         """The OAuth grant behind the company's (only) account, shared across companies."""
         grant_id = self.account(sub)["grant_id"]
