@@ -26,6 +26,18 @@ class Calendar(Protocol):
 
     def calendar_list(self) -> list[dict]: ...
 
+    def insert_event(self, calendar_id: str, event_id: str, body: dict) -> str: ...
+
+    def update_event(
+        self, calendar_id: str, event_id: str, body: dict, etag: str | None
+    ) -> str: ...
+
+    def delete_event(self, calendar_id: str, event_id: str) -> None: ...
+
+
+class EventGone(Exception):
+    """The event is no longer in the calendar (deleted by the account holder, or never there)."""
+
 
 class GoogleCalendar:
     """`Calendar` through Google's Calendar API v3, as the account the credentials act for."""
@@ -70,3 +82,65 @@ class GoogleCalendar:
             page_token = page.get("nextPageToken")
             if not page_token:
                 return entries
+
+    # -- events -------------------------------------------------------------------------
+    # Our events notify nobody (`sendUpdates=none`) and have no attendees.
+
+    def insert_event(self, calendar_id: str, event_id: str, body: dict) -> str:
+        """Create the event under our deterministic id; returns its etag. An insert retried
+        after a lost answer meets its own event (409): that counts as done, with the body
+        written again only if it differs (or the event was cancelled meanwhile)."""
+        events = self._service.events()
+        try:
+            created = events.insert(
+                calendarId=calendar_id, body={**body, "id": event_id}, sendUpdates="none"
+            ).execute()
+        except HttpError as exc:
+            if exc.status_code != 409:
+                raise
+            existing = events.get(calendarId=calendar_id, eventId=event_id).execute()
+            if existing.get("status") != "cancelled" and _holds(existing, body):
+                return existing["etag"]
+            return self.update_event(calendar_id, event_id, body, existing["etag"])
+        return created["etag"]
+
+    def update_event(self, calendar_id: str, event_id: str, body: dict, etag: str | None) -> str:
+        """Replace the event's content; returns the new etag. With the stored `etag` as
+        If-Match, an event edited in Google meanwhile (412) is read once and replaced then.
+        EventGone if it is not there any more."""
+        full = {**body, "id": event_id, "status": "confirmed"}
+        try:
+            return self._replace(calendar_id, event_id, full, etag)
+        except HttpError as exc:
+            if exc.status_code != 412:
+                raise
+        current = self._service.events().get(calendarId=calendar_id, eventId=event_id).execute()
+        return self._replace(calendar_id, event_id, full, current["etag"])
+
+    def _replace(self, calendar_id: str, event_id: str, body: dict, etag: str | None) -> str:
+        request = self._service.events().update(
+            calendarId=calendar_id, eventId=event_id, body=body, sendUpdates="none"
+        )
+        if etag:
+            request.headers["If-Match"] = etag
+        try:
+            return request.execute()["etag"]
+        except HttpError as exc:
+            if exc.status_code in (404, 410):
+                raise EventGone(event_id) from exc
+            raise
+
+    def delete_event(self, calendar_id: str, event_id: str) -> None:
+        """Delete the event; one already gone (404/410) is deleted."""
+        try:
+            self._service.events().delete(
+                calendarId=calendar_id, eventId=event_id, sendUpdates="none"
+            ).execute()
+        except HttpError as exc:
+            if exc.status_code not in (404, 410):
+                raise
+
+
+def _holds(existing: dict, body: dict) -> bool:
+    """Whether the event in Google already carries every field of `body`."""
+    return all(existing.get(field) == value for field, value in body.items())
