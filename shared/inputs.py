@@ -4,14 +4,29 @@ unknown fields refused). Domain records are in `shared/domain/`; these only carr
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+)
+
+from shared.ids import is_valid_id
 
 
 class InputModel(BaseModel):
@@ -174,3 +189,190 @@ class SelectionIn(InputModel):
     """PUT /workers/{id}/calendars: the calendars whose events are imported as busy time."""
 
     selected: list[SingleLine] = Field(max_length=500)
+
+
+# -- bookings and unavailable time -------------------------------------------------
+
+# Firestore keeps integers as int64; a version beyond that could not be stored.
+MAX_VERSION = 2**63 - 1
+MAX_WORKERS_PER_BOOKING = 50
+MAX_ADDRESSES = 3
+MAX_PROPERTIES = 20
+MAX_BATCH_BOOKINGS = 500
+# Amounts: at most 15 significant digits (what a JSON number keeps exactly as a double).
+MAX_AMOUNT_DIGITS = 15
+MAX_AMOUNT_DECIMALS = 4
+
+# RFC 3339 date-time with seconds and an offset (`Z` or `±hh:mm`), as the contract sends it.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def _rfc3339_text(value: Any) -> Any:
+    """Only text passes: lax datetimes would also take numbers as Unix times."""
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string with an offset")
+    if len(value) > 40 or not _RFC3339.fullmatch(value.strip()):
+        raise ValueError(
+            "must be an RFC 3339 date-time with seconds and an offset, "
+            "e.g. 2026-03-29T09:00:00+02:00"
+        )
+    return value.strip()
+
+
+def _in_range(value: datetime) -> datetime:
+    """The text had an offset (`_rfc3339_text`), so `value` is aware."""
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError("must be between 1970 and 2999")
+    return value
+
+
+# An instant as RFC 3339 text with an offset. Strictness is off for this field only so that
+# text parses; the validator before it lets nothing but text through.
+Instant = Annotated[
+    datetime,
+    Field(strict=False),
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_in_range),
+]
+
+
+def _id(value: str) -> str:
+    if not is_valid_id(value):
+        raise ValueError("must be 1-128 letters, digits or _.:@- (not . .. or __x__)")
+    return value
+
+
+Id = Annotated[str, AfterValidator(_id)]
+
+
+def _amount(value: Any) -> Decimal:
+    """A JSON number (integer or decimal), never text: `"12.50"` is refused like `"yes"` for a
+    boolean. The number is read through its shortest decimal form, so 12.5 is exactly 12.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a JSON number")
+    amount = Decimal(value) if isinstance(value, int | Decimal) else Decimal(repr(value))
+    if not amount.is_finite():
+        raise ValueError("must be a finite number")
+    _sign, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # a finite amount's exponent is a number
+    decimals = max(0, -exponent)
+    whole = max(0, len(digits) + exponent)
+    if decimals > MAX_AMOUNT_DECIMALS:
+        raise ValueError(f"must have at most {MAX_AMOUNT_DECIMALS} decimal places")
+    if whole + decimals > MAX_AMOUNT_DIGITS:
+        raise ValueError(f"must have at most {MAX_AMOUNT_DIGITS} digits")
+    return amount
+
+
+Amount = Annotated[Decimal, PlainValidator(_amount)]
+
+
+class CustomerIn(InputModel):
+    name: SingleLine = Field(min_length=1, max_length=200)
+    business_name: SingleLine | None = Field(default=None, max_length=200)
+    email: EmailStr | None = Field(default=None, max_length=254)
+    phone: SingleLine | None = Field(default=None, max_length=50)
+
+
+class ServiceIn(InputModel):
+    name: SingleLine = Field(min_length=1, max_length=200)
+    description: MultiLine | None = Field(default=None, max_length=2000)
+
+
+class BookingIn(InputModel):
+    """PUT /bookings/{id}: the booking's whole snapshot, as the platform has it now.
+
+    `amount` is a JSON number (12.5 or 1250), not text; NaN and infinities are refused.
+    `start`, `end` and `created_at` are RFC 3339 text with an offset; `end` is after `start`.
+    `version` only grows: an older or equal one is ignored (decided where it is stored)."""
+
+    version: int = Field(ge=0, le=MAX_VERSION)
+    status_id: Id
+    start: Instant
+    end: Instant
+    timezone: str = Field(max_length=64)
+    worker_ids: list[Id] = Field(max_length=MAX_WORKERS_PER_BOOKING)
+    customer: CustomerIn
+    addresses: list[Annotated[SingleLine, Field(min_length=1, max_length=300)]] = Field(
+        max_length=MAX_ADDRESSES
+    )
+    suburb: SingleLine = Field(max_length=200)
+    service: ServiceIn
+    currency_symbol: SingleLine = Field(max_length=10)
+    amount: Amount
+    properties: dict[
+        Annotated[SingleLine, Field(min_length=1, max_length=100)],
+        Annotated[SingleLine, Field(max_length=300)],
+    ] = Field(max_length=MAX_PROPERTIES)
+    created_by: SingleLine = Field(min_length=1, max_length=200)
+    created_at: Instant
+
+    _timezone = field_validator("timezone")(check_timezone)
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if start is not None and value <= start:
+            raise ValueError("must be after start")
+        return value
+
+    @field_validator("worker_ids")
+    @classmethod
+    def _unique_workers(cls, value: list[str]) -> list[str]:
+        duplicates = sorted({worker for worker in value if value.count(worker) > 1})
+        if duplicates:
+            raise ValueError(f"must not repeat a worker ({', '.join(duplicates)})")
+        return value
+
+    def record(self) -> dict[str, Any]:
+        """The snapshot as Firestore keeps it (`Booking.from_record` reads it back): the
+        amount as its decimal text, since Firestore has no decimal type."""
+        record = self.model_dump(exclude={"id"})
+        record["amount"] = str(self.amount)
+        return record
+
+
+class BatchBookingItemIn(BookingIn):
+    """One booking of POST /bookings:batch: its id and its snapshot."""
+
+    id: Id
+
+
+class BatchBookingIn(InputModel):
+    """POST /bookings:batch: 1 to 500 snapshots, each booking at most once."""
+
+    bookings: list[BatchBookingItemIn] = Field(min_length=1, max_length=MAX_BATCH_BOOKINGS)
+
+    @field_validator("bookings")
+    @classmethod
+    def _unique_ids(cls, value: list[BatchBookingItemIn]) -> list[BatchBookingItemIn]:
+        seen: set[str] = set()
+        for item in value:
+            if item.id in seen:
+                raise ValueError(f"must not repeat a booking id ({item.id})")
+            seen.add(item.id)
+        return value
+
+
+class UnavailabilityIn(InputModel):
+    """PUT /unavailability/{id}: time a worker is not available, pushed as a busy event."""
+
+    version: int = Field(ge=0, le=MAX_VERSION)
+    worker_id: Id
+    start: Instant
+    end: Instant
+    title: SingleLine | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if start is not None and value <= start:
+            raise ValueError("must be after start")
+        return value
+
+    def record(self) -> dict[str, Any]:
+        return self.model_dump()
