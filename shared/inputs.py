@@ -281,6 +281,14 @@ class ServiceIn(InputModel):
     description: MultiLine | None = Field(default=None, max_length=2000)
 
 
+def _end_after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
+    """A period ends after it starts (the error names `end`)."""
+    start = info.data.get("start")
+    if start is not None and value <= start:
+        raise ValueError("must be after start")
+    return value
+
+
 class BookingIn(InputModel):
     """PUT /bookings/{id}: the booking's whole snapshot, as the platform has it now.
 
@@ -311,13 +319,7 @@ class BookingIn(InputModel):
 
     _timezone = field_validator("timezone")(check_timezone)
 
-    @field_validator("end")
-    @classmethod
-    def _end_after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
-        start = info.data.get("start")
-        if start is not None and value <= start:
-            raise ValueError("must be after start")
-        return value
+    _end = field_validator("end")(_end_after_start)
 
     @field_validator("worker_ids")
     @classmethod
@@ -366,13 +368,7 @@ class UnavailabilityIn(InputModel):
     end: Instant
     title: SingleLine | None = Field(default=None, min_length=1, max_length=200)
 
-    @field_validator("end")
-    @classmethod
-    def _end_after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
-        start = info.data.get("start")
-        if start is not None and value <= start:
-            raise ValueError("must be after start")
-        return value
+    _end = field_validator("end")(_end_after_start)
 
     def record(self) -> dict[str, Any]:
         return self.model_dump()
