@@ -7,6 +7,8 @@ Layout (all under the company, so one company can never read another's data):
     companies/{company_id}/booking_statuses/{id} the push/delete flags per status
     companies/{company_id}/accounts/{sub}       a linked Google account (calendars, its grant)
     companies/{company_id}/oauth_states/{id}    single-use consent attempts (TTL: expire_at)
+    companies/{company_id}/bookings/{id}        bookings as mirrored: snapshot, version, generation
+    companies/{company_id}/unavailability/{id}  unavailable time, likewise
     companies/{company_id}/busy_blocks/{id}     workers' Google events, imported as busy time
 except what Google itself shares across companies:
     grants/{grant_id}                           one OAuth grant per client and Google account
@@ -176,6 +178,14 @@ class Store:
     def accounts(self, company_id: str) -> firestore.CollectionReference:
         """Google accounts linked to the company's workers, keyed by Google's `sub`."""
         return self.company(company_id).collection("accounts")
+
+    def bookings(self, company_id: str) -> firestore.CollectionReference:
+        """The platform's bookings, as last mirrored (snapshot, version, generation)."""
+        return self.company(company_id).collection("bookings")
+
+    def unavailability(self, company_id: str) -> firestore.CollectionReference:
+        """Time workers are not available, as the platform mirrors it."""
+        return self.company(company_id).collection("unavailability")
 
     def busy_blocks(self, company_id: str) -> firestore.CollectionReference:
         """Workers' own Google events, imported as busy time."""
