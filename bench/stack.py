@@ -19,27 +19,22 @@ from dataclasses import dataclass
 
 import requests
 
+from dev.access_log import AccessLog
 
-class Timed:
-    """WSGI middleware: the server-side time of each request, body included."""
+
+class Timed(AccessLog):
+    """`make run`'s access log, keeping each request's server-side time (body included)
+    instead of printing it."""
 
     def __init__(self, app) -> None:
-        self.app = app
+        super().__init__(app)
         self.lock = threading.Lock()
         self.times: list[tuple[str, str, float]] = []
 
-    def __call__(self, environ, start_response):
-        started = time.perf_counter()
-        body = self.app(environ, start_response)
-        try:
-            yield from body
-        finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-            elapsed = (time.perf_counter() - started) * 1000
-            with self.lock:
-                self.times.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], elapsed))
+    def write(self, environ: dict, status: str, started: float) -> None:
+        elapsed = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.times.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], elapsed))
 
     def clear(self) -> None:
         with self.lock:
