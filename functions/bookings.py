@@ -50,6 +50,11 @@ def delete_booking(request: flask.Request, principal: Principal, booking_id: str
     )
 
 
+@router.route("/bookings/<booking_id>/sync", ["GET"], access="admin")
+def booking_sync(request: flask.Request, principal: Principal, booking_id: str):
+    return use_cases.booking_sync(_store(), principal.company_id, booking_id)
+
+
 @router.route("/bookings:batch", ["POST"], access="admin", max_body_bytes=MAX_BATCH_BODY_BYTES)
 def put_batch(request: flask.Request, principal: Principal):
     batch = parse_body(request, BatchBookingIn)

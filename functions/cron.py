@@ -7,6 +7,7 @@ import functions_framework
 
 from shared.config import get_config
 from shared.errors import NotFound
+from shared.services.reconcile import request_reconcile
 from shared.services.sweep import sweep
 from shared.store.firestore import Store
 from shared.web import Router
@@ -19,6 +20,8 @@ def run_job(request: flask.Request, job: str):
     config = get_config()
     if job == "sweep":
         return {"job": job, "requeued": sweep(config, Store.for_config(config))}
+    if job == "reconcile":
+        return {"job": job, "accounts": request_reconcile(config, Store.for_config(config))}
     raise NotFound(f"no cron job {job!r}", field="job")
 
 

@@ -36,8 +36,9 @@ def list_booking_statuses(request: flask.Request, principal: Principal):
 @router.route("/booking-statuses/<status_id>", ["PUT"], access="admin")
 def put_booking_status(request: flask.Request, principal: Principal, status_id: str):
     status = parse_body(request, BookingStatusIn)
-    store = Store.for_config(get_config())
-    return use_cases.put_booking_status(store, principal.company_id, status_id, status)
+    config = get_config()
+    store = Store.for_config(config)
+    return use_cases.put_booking_status(config, store, principal.company_id, status_id, status)
 
 
 @functions_framework.http

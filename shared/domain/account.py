@@ -58,6 +58,11 @@ class GoogleAccount:
     state: ConnectionState = ConnectionState.CONNECTED
     worker_ids: tuple[str, ...] = ()  # the workers on it at its last sync (for people to read)
     company_calendar_id: str | None = None
+    company_calendar_name: str | None = None  # the name it was set up with
+    set_up_at: datetime | None = None  # when the last set-up with Google began
+    set_up_requested_at: datetime | None = None  # a resync asked to check again
+    reconcile_requested_at: datetime | None = None  # the daily drift repair asked for it
+    reconciled_at: datetime | None = None  # when the last drift repair began
     calendars: tuple[CalendarChoice, ...] = field(default=())
     reauth_alert_queued_at: datetime | None = None
     linked_at: datetime | None = None  # when the account took its current grant (or delegation)
@@ -74,6 +79,11 @@ class GoogleAccount:
             state=ConnectionState.of(record.get("state")),
             worker_ids=tuple(record.get("worker_ids") or ()),
             company_calendar_id=record.get("company_calendar_id"),
+            company_calendar_name=record.get("company_calendar_name"),
+            set_up_at=record.get("set_up_at"),
+            set_up_requested_at=record.get("set_up_requested_at"),
+            reconcile_requested_at=record.get("reconcile_requested_at"),
+            reconciled_at=record.get("reconciled_at"),
             calendars=tuple(CalendarChoice.from_record(c) for c in record.get("calendars", [])),
             reauth_alert_queued_at=record.get("reauth_alert_queued_at"),
             linked_at=record.get("linked_at"),
@@ -83,6 +93,25 @@ class GoogleAccount:
     def takes(self, offer: GrantOffer) -> bool:
         """Whether a worker's offer is newer than what the account uses now."""
         return self.linked_at is None or offer.issued_at > self.linked_at
+
+    def needs_set_up(self, calendar_name: str) -> bool:
+        """Whether a sync must check the account's calendars with Google before pushing:
+        never set up, the company renamed, or a resync asked for it. Otherwise the push
+        costs no call but its own (a vanished calendar shows itself as a 404 then)."""
+        requested = self.set_up_requested_at is not None and (
+            self.set_up_at is None or self.set_up_requested_at > self.set_up_at
+        )
+        return (
+            self.company_calendar_id is None
+            or self.company_calendar_name != calendar_name
+            or requested
+        )
+
+    @property
+    def needs_reconcile(self) -> bool:
+        """Whether a drift repair was asked for since the last one began."""
+        asked = self.reconcile_requested_at
+        return asked is not None and (self.reconciled_at is None or asked > self.reconciled_at)
 
     @property
     def usable(self) -> bool:

@@ -85,6 +85,8 @@ class Booking:
     properties: tuple[tuple[str, str], ...]  # sorted by name: a stored map keeps no order
     created_by: str
     created_at: datetime
+    generation: int = 0  # grows when a deleted booking comes back (its events get new ids)
+    deleted: bool = False  # a tombstone: the snapshot as it was, and the delete's version
 
     @classmethod
     def from_record(cls, booking_id: str, record: dict) -> Booking:
@@ -105,6 +107,8 @@ class Booking:
             properties=tuple(sorted((record.get("properties") or {}).items())),
             created_by=record.get("created_by") or "",
             created_at=_instant(record["created_at"]),
+            generation=int(record.get("generation", 0)),
+            deleted=bool(record.get("deleted", False)),
         )
 
 
@@ -118,6 +122,8 @@ class UnavailableBlock:
     start: datetime
     end: datetime
     title: str | None = None
+    generation: int = 0
+    deleted: bool = False
 
     @classmethod
     def from_record(cls, block_id: str, record: dict) -> UnavailableBlock:
@@ -128,6 +134,8 @@ class UnavailableBlock:
             start=_instant(record["start"]),
             end=_instant(record["end"]),
             title=record.get("title") or None,
+            generation=int(record.get("generation", 0)),
+            deleted=bool(record.get("deleted", False)),
         )
 
 

@@ -65,6 +65,11 @@ class Company:
         enabled, or changed provider (every worker must consent to the new client)."""
         return self.enabled and (not before.enabled or before.provider != self.provider)
 
+    @property
+    def pushes(self) -> bool:
+        """Whether bookings go to Google at all: integration on and not `pull_only`."""
+        return self.enabled and self.sync_direction != "pull_only"
+
     def delegates(self, worker: Worker) -> bool:
         """Workspace domain-wide delegation connects this worker without consent: a private
         client with a service-account key, and an active worker of the Workspace's domain."""

@@ -8,13 +8,34 @@ leave as the library raises them; `shared.google.errors.calling_google` reads th
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 
 from shared.config import Config
-from shared.google.clients import calendar_service
+from shared.google.clients import calendar_batch, calendar_service
+
+# Calls per batch request. Google takes 1,000, each counted against the quotas; 50 keeps a
+# burst inside the per-user rate limit.
+MAX_BATCH = 50
+
+
+@dataclass(frozen=True)
+class EventWrite:
+    """One write to an event of the company calendar."""
+
+    kind: Literal["insert", "update", "delete"]
+    event_id: str
+    body: dict | None = None  # insert, update
+    etag: str | None = None  # update: If-Match
+
+
+# What a write came to: the event's new etag (insert, update), None (delete), or the error
+# Google answered, for the caller to read (`shared.google.errors`).
+WriteOutcome = str | None | Exception
 
 
 class Calendar(Protocol):
@@ -34,15 +55,29 @@ class Calendar(Protocol):
 
     def delete_event(self, calendar_id: str, event_id: str) -> None: ...
 
+    def write_events(self, calendar_id: str, writes: Sequence[EventWrite]) -> list[WriteOutcome]:
+        """Up to MAX_BATCH writes, in one batch request when there are several."""
+        ...
+
+    def our_events(self, calendar_id: str, company_id: str, since: str) -> list[dict]:
+        """Every live event of the company in the calendar ending after `since` (RFC 3339):
+        id, etag, status and private extended properties."""
+        ...
+
 
 class EventGone(Exception):
     """The event is no longer in the calendar (deleted by the account holder, or never there)."""
+
+
+class CalendarGone(Exception):
+    """The company calendar is not in the account any more (the user deleted it)."""
 
 
 class GoogleCalendar:
     """`Calendar` through Google's Calendar API v3, as the account the credentials act for."""
 
     def __init__(self, config: Config, credentials) -> None:
+        self._config = config
         self._service: Resource = calendar_service(config, credentials)
 
     def ensure_company_calendar(
@@ -90,41 +125,59 @@ class GoogleCalendar:
         """Create the event under our deterministic id; returns its etag. An insert retried
         after a lost answer meets its own event (409): that counts as done, with the body
         written again only if it differs (or the event was cancelled meanwhile)."""
-        events = self._service.events()
         try:
-            created = events.insert(
-                calendarId=calendar_id, body={**body, "id": event_id}, sendUpdates="none"
-            ).execute()
+            created = self._insert(calendar_id, event_id, body).execute()
         except HttpError as exc:
-            if exc.status_code != 409:
-                raise
-            existing = events.get(calendarId=calendar_id, eventId=event_id).execute()
-            if existing.get("status") != "cancelled" and _holds(existing, body):
-                return existing["etag"]
-            return self.update_event(calendar_id, event_id, body, existing["etag"])
+            return self._inserted_before(calendar_id, event_id, body, exc)
         return created["etag"]
+
+    def _insert(self, calendar_id: str, event_id: str, body: dict):
+        return self._service.events().insert(
+            calendarId=calendar_id, body={**body, "id": event_id}, sendUpdates="none"
+        )
+
+    def _inserted_before(self, calendar_id: str, event_id: str, body: dict, error: HttpError):
+        """After an insert failed: 409 is our own event, written before (a retry after a
+        lost answer, or an event deleted in Google, whose id stays taken); 404 is the
+        calendar gone."""
+        if error.status_code == 404:
+            raise CalendarGone(calendar_id) from error
+        if error.status_code != 409:
+            raise error
+        existing = self._service.events().get(calendarId=calendar_id, eventId=event_id).execute()
+        if existing.get("status") != "cancelled" and _holds(existing, body):
+            return existing["etag"]
+        return self.update_event(calendar_id, event_id, body, existing["etag"])
 
     def update_event(self, calendar_id: str, event_id: str, body: dict, etag: str | None) -> str:
         """Replace the event's content; returns the new etag. With the stored `etag` as
         If-Match, an event edited in Google meanwhile (412) is read once and replaced then.
         EventGone if it is not there any more."""
-        full = {**body, "id": event_id, "status": "confirmed"}
         try:
-            return self._replace(calendar_id, event_id, full, etag)
+            return self._replace(calendar_id, event_id, body, etag).execute()["etag"]
         except HttpError as exc:
-            if exc.status_code != 412:
-                raise
-        current = self._service.events().get(calendarId=calendar_id, eventId=event_id).execute()
-        return self._replace(calendar_id, event_id, full, current["etag"])
+            return self._replaced_after(calendar_id, event_id, body, exc)
 
-    def _replace(self, calendar_id: str, event_id: str, body: dict, etag: str | None) -> str:
+    def _replace(self, calendar_id: str, event_id: str, body: dict, etag: str | None):
+        # `status: confirmed` also restores an event the account holder deleted.
+        full = {**body, "id": event_id, "status": "confirmed"}
         request = self._service.events().update(
-            calendarId=calendar_id, eventId=event_id, body=body, sendUpdates="none"
+            calendarId=calendar_id, eventId=event_id, body=full, sendUpdates="none"
         )
         if etag:
             request.headers["If-Match"] = etag
+        return request
+
+    def _replaced_after(self, calendar_id: str, event_id: str, body: dict, error: HttpError):
+        """After an update failed: 412 is an edit in Google since our write, read once and
+        replaced; 404/410 is the event gone."""
+        if error.status_code in (404, 410):
+            raise EventGone(event_id) from error
+        if error.status_code != 412:
+            raise error
+        current = self._service.events().get(calendarId=calendar_id, eventId=event_id).execute()
         try:
-            return request.execute()["etag"]
+            return self._replace(calendar_id, event_id, body, current["etag"]).execute()["etag"]
         except HttpError as exc:
             if exc.status_code in (404, 410):
                 raise EventGone(event_id) from exc
@@ -133,12 +186,108 @@ class GoogleCalendar:
     def delete_event(self, calendar_id: str, event_id: str) -> None:
         """Delete the event; one already gone (404/410) is deleted."""
         try:
-            self._service.events().delete(
-                calendarId=calendar_id, eventId=event_id, sendUpdates="none"
-            ).execute()
+            self._delete(calendar_id, event_id).execute()
         except HttpError as exc:
             if exc.status_code not in (404, 410):
                 raise
+
+    def _delete(self, calendar_id: str, event_id: str):
+        return self._service.events().delete(
+            calendarId=calendar_id, eventId=event_id, sendUpdates="none"
+        )
+
+    def our_events(self, calendar_id: str, company_id: str, since: str) -> list[dict]:
+        """Every live event of the company in the calendar ending after `since` (all pages;
+        a page may be short), with only what drift repair reads."""
+        found: list[dict] = []
+        page_token = None
+        while True:
+            page = (
+                self._service.events()
+                .list(
+                    calendarId=calendar_id,
+                    timeMin=since,
+                    singleEvents=False,
+                    maxResults=2500,
+                    privateExtendedProperty=f"company_id={company_id}",
+                    fields="items(id,etag,status,extendedProperties),nextPageToken",
+                    pageToken=page_token,
+                )
+                .execute()
+            )
+            found.extend(page.get("items", []))
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                return found
+
+    # -- several writes at once ----------------------------------------------------------
+
+    def write_events(self, calendar_id: str, writes: Sequence[EventWrite]) -> list[WriteOutcome]:
+        """Apply up to MAX_BATCH writes: one plain call for a single write, else one batch
+        request. Each write answers on its own; a part that needs a follow-up (a 409 on
+        insert, a 412 on update) gets it as a plain call. An error of the batch request
+        itself is raised."""
+        if len(writes) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} writes per batch, not {len(writes)}")
+        if len(writes) == 1:
+            return [self._write(calendar_id, writes[0])]
+        answers: dict[str, tuple[object, HttpError | None]] = {}
+        batch = calendar_batch(
+            self._config, callback=lambda rid, answer, error: answers.update({rid: (answer, error)})
+        )
+        for index, write in enumerate(writes):
+            batch.add(self._request(calendar_id, write), request_id=str(index))
+        batch.execute()
+        outcomes: list[WriteOutcome] = []
+        for index, write in enumerate(writes):
+            answer, error = answers.get(str(index), (None, None))
+            if error is None:
+                outcomes.append(answer["etag"] if write.kind != "delete" else None)  # type: ignore[index]
+            else:
+                outcomes.append(self._follow_up(calendar_id, write, error))
+        return outcomes
+
+    def _request(self, calendar_id: str, write: EventWrite):
+        if write.kind == "insert":
+            return self._insert(calendar_id, write.event_id, write.body or {})
+        if write.kind == "update":
+            return self._replace(calendar_id, write.event_id, write.body or {}, write.etag)
+        return self._delete(calendar_id, write.event_id)
+
+    def _write(self, calendar_id: str, write: EventWrite) -> WriteOutcome:
+        try:
+            if write.kind == "insert":
+                return self.insert_event(calendar_id, write.event_id, write.body or {})
+            if write.kind == "update":
+                return self._update_or_restore(calendar_id, write)
+            self.delete_event(calendar_id, write.event_id)
+            return None
+        except (HttpError, CalendarGone, EventGone) as exc:
+            return exc
+
+    def _follow_up(self, calendar_id: str, write: EventWrite, error: HttpError) -> WriteOutcome:
+        """What a failed part of a batch comes to, with the follow-up plain calls it needs."""
+        body = write.body or {}
+        try:
+            if write.kind == "insert":
+                return self._inserted_before(calendar_id, write.event_id, body, error)
+            if write.kind == "update":
+                try:
+                    return self._replaced_after(calendar_id, write.event_id, body, error)
+                except EventGone:
+                    return self.insert_event(calendar_id, write.event_id, body)
+            if error.status_code in (404, 410):
+                return None  # already gone
+            return error
+        except (HttpError, CalendarGone, EventGone) as exc:
+            return exc
+
+    def _update_or_restore(self, calendar_id: str, write: EventWrite) -> str:
+        """Update; an event that is not there at all is inserted under its id again."""
+        try:
+            return self.update_event(calendar_id, write.event_id, write.body or {}, write.etag)
+        except EventGone:
+            return self.insert_event(calendar_id, write.event_id, write.body or {})
 
 
 def _holds(existing: dict, body: dict) -> bool:

@@ -10,26 +10,37 @@ worker's account sync coalesces.
 
     companies/{company_id}/bookings/{booking_id}          snapshot + version, generation, deleted
     companies/{company_id}/unavailability/{block_id}      the same for unavailable time
+
+What reached each worker's calendar is in the link records (`domain/event_link.py`), which
+`booking_sync` reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.config import Config
-from shared.errors import Unprocessable
+from shared.domain.booking import Booking
+from shared.domain.company import Company
+from shared.domain.connection import ConnectionState
+from shared.domain.event_link import EventLink
+from shared.domain.worker import Worker
+from shared.errors import NotFound, Unprocessable
 from shared.inputs import BatchBookingIn, BookingIn, UnavailabilityIn
 from shared.queue import messages
+from shared.store import records
 from shared.store.firestore import Store
+from shared.sync.push import PUSH_WINDOW
 
-# Bookings of one batch written at a time, each in its own transaction.
-_BATCH_CONCURRENCY = 8
+# Bookings of a batch written per transaction (each with its own snapshot, under
+# Firestore's 500 writes per commit together with the workers' markers).
+_BATCH_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -55,14 +66,19 @@ def delete_booking(
 
 
 def put_batch(config: Config, store: Store, company_id: str, batch: BatchBookingIn) -> dict:
-    """Each booking of the batch as if PUT alone; the looks are asked for once per worker."""
-    with ThreadPoolExecutor(_BATCH_CONCURRENCY) as pool:
-        outcomes = list(
-            pool.map(lambda item: _write_booking(store, company_id, item.id, item), batch.bookings)
-        )
-    _request_looks(config, company_id, (w for outcome in outcomes for w in outcome.workers))
-    applied = sum(1 for outcome in outcomes if outcome.applied)
-    return {"applied": applied, "ignored": len(outcomes) - applied}
+    """Each booking of the batch as if PUT alone, committed in chunks that mark each
+    affected worker once (one worker's document written by hundreds of transactions at
+    once would only make them queue); the looks are asked for once per worker. An unknown
+    worker anywhere refuses the whole batch before anything is written."""
+    _check_batch_workers(store, company_id, batch)
+    applied, workers = 0, set()
+    for start in range(0, len(batch.bookings), _BATCH_CHUNK):
+        chunk = batch.bookings[start : start + _BATCH_CHUNK]
+        outcome = _write_bookings(store, company_id, chunk)
+        applied += outcome.applied
+        workers.update(outcome.workers)
+    _request_looks(config, company_id, workers)
+    return {"applied": applied, "ignored": len(batch.bookings) - applied}
 
 
 def put_unavailability(
@@ -89,6 +105,62 @@ def delete_unavailability(
 def _write_booking(store: Store, company_id: str, booking_id: str, booking: BookingIn) -> Applied:
     ref = store.bookings(company_id).document(booking_id)
     return _write(store, company_id, ref, booking.version, booking.record(), booking.worker_ids)
+
+
+def _check_batch_workers(store: Store, company_id: str, batch: BatchBookingIn) -> None:
+    named = sorted({worker_id for item in batch.bookings for worker_id in item.worker_ids})
+    refs = [store.worker(company_id, worker_id) for worker_id in named]
+    known = {s.id for s in store.client.get_all(refs) if s.exists} if refs else set()
+    for number, item in enumerate(batch.bookings):
+        for index, worker_id in enumerate(item.worker_ids):
+            if worker_id not in known:
+                raise Unprocessable(
+                    f"no worker {worker_id}",
+                    field=f"bookings.{number}.worker_ids.{index}",
+                    code="unknown_worker",
+                )
+
+
+@dataclass(frozen=True)
+class _ChunkApplied:
+    applied: int
+    workers: tuple[str, ...]
+
+
+def _write_bookings(store: Store, company_id: str, chunk: list) -> _ChunkApplied:
+    """Write the newer snapshots of `chunk` and mark their assignees, in one transaction."""
+    refs = {item.id: store.bookings(company_id).document(item.id) for item in chunk}
+
+    def write(transaction: firestore.Transaction) -> _ChunkApplied:
+        current = {s.id: s.to_dict() for s in transaction.get_all(list(refs.values())) if s.exists}
+        newer = [
+            item for item in chunk if current.get(item.id, {}).get("version", -1) < item.version
+        ]
+        affected = sorted(
+            {w for item in newer for w in (*_assignees(current.get(item.id)), *item.worker_ids)}
+        )
+        known = set(_existing(store, transaction, company_id, affected))
+        now = datetime.now(UTC)
+        for item in newer:
+            missing = [w for w in item.worker_ids if w not in known]
+            if missing:  # removed from the roster since the batch was checked
+                raise Unprocessable(
+                    f"no worker {missing[0]}", field="worker_ids", code="unknown_worker"
+                )
+            transaction.set(refs[item.id], _stored(current.get(item.id), item.record(), now))
+        _mark_pending(store, transaction, company_id, sorted(known), now)
+        return _ChunkApplied(len(newer), tuple(sorted(known)))
+
+    return store.transact(write)
+
+
+def _stored(current: dict | None, snapshot: dict[str, Any], now: datetime) -> dict:
+    """The document of a newer snapshot: back after a delete, it is a new generation (its
+    events get fresh ids)."""
+    generation = (current or {}).get("generation", 0)
+    if current is not None and current.get("deleted"):
+        generation += 1
+    return {**snapshot, "deleted": False, "generation": generation, "updated_at": now}
 
 
 def _assignees(record: dict | None) -> list[str]:
@@ -122,13 +194,8 @@ def _write(
                     field=f"worker_ids.{index}" if many else "worker_id",
                     code="unknown_worker",
                 )
-        generation = (current or {}).get("generation", 0)
-        if current is not None and current.get("deleted"):
-            generation += 1  # back after a delete: its events get fresh ids
         now = datetime.now(UTC)
-        transaction.set(
-            ref, {**snapshot, "deleted": False, "generation": generation, "updated_at": now}
-        )
+        transaction.set(ref, _stored(current, snapshot, now))
         _mark_pending(store, transaction, company_id, known, now)
         return Applied(True, tuple(known))
 
@@ -178,3 +245,103 @@ def _mark_pending(
 def _request_looks(config: Config, company_id: str, worker_ids: Iterable[str]) -> None:
     for worker_id in sorted(set(worker_ids)):
         messages.request_sync(config, company_id, worker_id)
+
+
+# -- a status's bookings -------------------------------------------------------------
+
+# Bookings read per query page, and workers marked per commit, by a status reconcile.
+_PAGE = 500
+
+
+def reconcile_status(config: Config, store: Store, company_id: str, status_id: str) -> int:
+    """Every worker with a booking in the status (inside the push window) needs a look:
+    marked pending, then asked for. Returns how many workers."""
+    since = datetime.now(UTC) - PUSH_WINDOW
+    query = (
+        store.bookings(company_id)
+        .where(filter=FieldFilter("status_id", "==", status_id))
+        .where(filter=FieldFilter("end", ">", since))
+        .select(["worker_ids"])
+    )
+    affected: set[str] = set()
+    for snapshot in query.stream():
+        affected.update((snapshot.to_dict() or {}).get("worker_ids") or ())
+    known = sorted(affected & {worker.id for worker in records.workers(store, company_id)})
+    now = datetime.now(UTC)
+    for start in range(0, len(known), _PAGE):
+        batch = store.client.batch()
+        for worker_id in known[start : start + _PAGE]:
+            batch.update(store.worker(company_id, worker_id), {"sync_pending_since": now})
+        batch.commit()
+    _request_looks(config, company_id, known)
+    return len(known)
+
+
+# -- what reached Google -------------------------------------------------------------
+
+
+def booking_sync(store: Store, company_id: str, booking_id: str) -> dict:
+    """GET /bookings/{id}/sync: per worker (assigned now, or pushed to before), where the
+    booking's event stands."""
+    snapshot = store.bookings(company_id).document(booking_id).get()
+    if not snapshot.exists:
+        raise NotFound(f"no booking {booking_id}", field="booking_id")
+    booking = Booking.from_record(booking_id, snapshot.to_dict())
+    links = {
+        link.worker_id: link
+        for link in records.item_links(store, company_id, "booking", booking_id)
+    }
+    worker_ids = sorted({*(() if booking.deleted else booking.worker_ids), *links})
+    refs = [store.worker(company_id, worker_id) for worker_id in worker_ids]
+    workers = {
+        s.id: Worker.from_record(s.id, s.to_dict())
+        for s in (store.client.get_all(refs) if refs else [])
+        if s.exists
+    }
+    company = records.company(store, company_id)
+    statuses = records.booking_statuses(store, company_id)
+    status = statuses.get(booking.status_id)
+    pushes = status is not None and status.push_to_google and not booking.deleted
+    return {
+        "workers": {
+            worker_id: _worker_sync(
+                company, workers.get(worker_id), booking, pushes, links.get(worker_id)
+            )
+            for worker_id in worker_ids
+        }
+    }
+
+
+def _worker_sync(
+    company: Company, worker: Worker | None, booking: Booking, pushes: bool, link: EventLink | None
+) -> dict:
+    view = {
+        "state": sync_state(company, worker, booking, pushes, link),
+        "event_id": link.event_id if link else None,
+        "calendar_id": link.calendar_id if link else None,
+        "updated_at": link.updated_at.isoformat() if link and link.updated_at else None,
+        "error": None,
+        "conflicts": [],
+    }
+    if link is not None and view["state"] == "failed":
+        view["error"] = link.error
+    elif worker is not None and view["state"] == "pending":
+        view["error"] = worker.connection.error  # e.g. the worker must reconnect
+    return view
+
+
+def sync_state(
+    company: Company, worker: Worker | None, booking: Booking, pushes: bool, link: EventLink | None
+) -> str:
+    """`synced`, `removed`, `detached` or `failed` as the link record says once it reflects
+    the booking's version; before that `pending` if a sync will act, else `skipped`."""
+    if link is not None and link.version >= booking.version:
+        return link.state.value
+    if worker is None or not company.pushes:
+        return "skipped"
+    if worker.connection.state in (ConnectionState.NOT_CONNECTED, ConnectionState.INVITED):
+        return "skipped"  # nothing goes to Google until the worker connects
+    wanted = pushes and worker.active and worker.id in booking.worker_ids
+    if wanted or (link is not None and link.live):
+        return "pending"
+    return "skipped"

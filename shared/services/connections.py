@@ -85,6 +85,13 @@ def select(
 
 def resync(config: Config, store: Store, company_id: str, worker_id: str) -> None:
     """Ask for a fresh look now (admin's "force resync")."""
-    records.existing_worker(store, company_id, worker_id)
-    store.worker(company_id, worker_id).update({"sync_pending_since": datetime.now(UTC)})
+    worker = records.existing_worker(store, company_id, worker_id)
+    now = datetime.now(UTC)
+    if worker.connection.google_sub:
+        # Check the account's calendars with Google again (e.g. the company calendar was
+        # deleted, or calendars were added); a plain sync does not.
+        store.accounts(company_id).document(worker.connection.google_sub).set(
+            {"set_up_requested_at": now}, merge=True
+        )
+    store.worker(company_id, worker_id).update({"sync_pending_since": now})
     messages.request_sync(config, company_id, worker_id)

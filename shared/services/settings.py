@@ -24,7 +24,7 @@ from shared.inputs import BookingStatusIn, ServiceAccountKey, SettingsIn
 from shared.queue import messages
 from shared.secrets import locations
 from shared.secrets.crypto import secret_box
-from shared.services import invitation_rounds
+from shared.services import bookings, invitation_rounds
 from shared.store import records
 from shared.store.firestore import Store
 
@@ -102,8 +102,10 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
             invitation_rounds.queue(config, company_id, round_id)
     delegating = given.get("service_account_key") and company.provider == "private"
     renamed = before.company_name not in (None, company.company_name)
-    if delegating or renamed:
-        # Delegation can connect the domain's workers now; a rename renames their calendars.
+    pushing = company.pushes and not before.pushes
+    if delegating or renamed or pushing:
+        # Delegation can connect the domain's workers now; a rename renames their calendars;
+        # pushing again (enabled, or no longer pull_only) sends what changed meanwhile.
         messages.send(config, messages.RosterLook(company_id=company_id))
     return {**settings_view(config, company), "authorization_emails_queued": emails}
 
@@ -148,9 +150,15 @@ def list_booking_statuses(store: Store, company_id: str) -> dict:
     return {"statuses": sorted(statuses, key=lambda status: status["id"])}
 
 
-def put_booking_status(store: Store, company_id: str, status_id: str, status: BookingStatusIn):
+def put_booking_status(
+    config: Config, store: Store, company_id: str, status_id: str, status: BookingStatusIn
+):
+    """Save the status; every booking in it is reconciled (its flags, name and colour shape
+    the pushed events), whether or not this save changed anything, so a retried save
+    finishes what a failed one started."""
     record = {**status.model_dump(), "updated_at": datetime.now(UTC)}
     store.booking_statuses(company_id).document(status_id).set(record)
+    bookings.reconcile_status(config, store, company_id, status_id)
     return {"id": status_id, **_status_fields(record)}
 
 

@@ -9,6 +9,7 @@ Layout (all under the company, so one company can never read another's data):
     companies/{company_id}/oauth_states/{id}    single-use consent attempts (TTL: expire_at)
     companies/{company_id}/bookings/{id}        bookings as mirrored: snapshot, version, generation
     companies/{company_id}/unavailability/{id}  unavailable time, likewise
+    companies/{company_id}/event_links/{worker_id}|{key}  what was last pushed to Google
     companies/{company_id}/busy_blocks/{id}     workers' Google events, imported as busy time
 except what Google itself shares across companies:
     grants/{grant_id}                           one OAuth grant per client and Google account
@@ -186,6 +187,10 @@ class Store:
     def unavailability(self, company_id: str) -> firestore.CollectionReference:
         """Time workers are not available, as the platform mirrors it."""
         return self.company(company_id).collection("unavailability")
+
+    def event_links(self, company_id: str) -> firestore.CollectionReference:
+        """What was last written to Google per worker and event key (domain/event_link.py)."""
+        return self.company(company_id).collection("event_links")
 
     def busy_blocks(self, company_id: str) -> firestore.CollectionReference:
         """Workers' own Google events, imported as busy time."""

@@ -14,7 +14,9 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.domain.account import GoogleAccount
+from shared.domain.booking import Booking, BookingStatus, UnavailableBlock
 from shared.domain.company import Company
+from shared.domain.event_link import EventLink, link_id
 from shared.domain.grant import Grant
 from shared.domain.worker import Worker
 from shared.errors import NotFound
@@ -137,3 +139,84 @@ def delete_busy_blocks(store: Store, company_id: str, worker_id: str) -> int:
             batch = store.client.batch()
     batch.commit()
     return count
+
+
+# -- what a worker's push reads and writes -------------------------------------------
+
+
+def booking_statuses(store: Store, company_id: str) -> dict[str, BookingStatus]:
+    return {
+        snapshot.id: BookingStatus.from_record(snapshot.id, snapshot.to_dict())
+        for snapshot in store.booking_statuses(company_id).stream()
+    }
+
+
+def worker_bookings(
+    store: Store, company_id: str, worker_id: str, since: datetime
+) -> list[Booking]:
+    """Bookings (tombstones included) assigned to the worker that end after `since`."""
+    query = (
+        store.bookings(company_id)
+        .where(filter=FieldFilter("worker_ids", "array_contains", worker_id))
+        .where(filter=FieldFilter("end", ">", since))
+    )
+    return [Booking.from_record(snapshot.id, snapshot.to_dict()) for snapshot in query.stream()]
+
+
+def worker_blocks(
+    store: Store, company_id: str, worker_id: str, since: datetime
+) -> list[UnavailableBlock]:
+    """The worker's unavailable blocks (tombstones included) that end after `since`."""
+    query = (
+        store.unavailability(company_id)
+        .where(filter=FieldFilter("worker_id", "==", worker_id))
+        .where(filter=FieldFilter("end", ">", since))
+    )
+    return [
+        UnavailableBlock.from_record(snapshot.id, snapshot.to_dict()) for snapshot in query.stream()
+    ]
+
+
+def bookings_by_id(store: Store, company_id: str, ids: list[str]) -> dict[str, Booking]:
+    return _by_id(store, store.bookings(company_id), ids, Booking.from_record)
+
+
+def blocks_by_id(store: Store, company_id: str, ids: list[str]) -> dict[str, UnavailableBlock]:
+    return _by_id(store, store.unavailability(company_id), ids, UnavailableBlock.from_record)
+
+
+def _by_id(store: Store, collection, ids: list[str], make) -> dict:
+    if not ids:
+        return {}  # Firestore refuses a read of no documents
+    refs = [collection.document(item_id) for item_id in ids]
+    return {s.id: make(s.id, s.to_dict()) for s in store.client.get_all(refs) if s.exists}
+
+
+def event_links(store: Store, company_id: str, worker_id: str, since: datetime) -> list[EventLink]:
+    """The worker's link records of what ends after `since`."""
+    query = (
+        store.event_links(company_id)
+        .where(filter=FieldFilter("worker_id", "==", worker_id))
+        .where(filter=FieldFilter("end", ">", since))
+    )
+    return [EventLink.from_record(snapshot.to_dict()) for snapshot in query.stream()]
+
+
+def item_links(store: Store, company_id: str, kind: str, item_id: str) -> list[EventLink]:
+    """Every worker's link record of one booking or block."""
+    query = (
+        store.event_links(company_id)
+        .where(filter=FieldFilter("kind", "==", kind))
+        .where(filter=FieldFilter("item_id", "==", item_id))
+    )
+    return [EventLink.from_record(snapshot.to_dict()) for snapshot in query.stream()]
+
+
+def save_links(store: Store, company_id: str, links: list[EventLink]) -> None:
+    """Write link records in batched commits (at most _BATCH writes each)."""
+    for start in range(0, len(links), _BATCH):
+        batch = store.client.batch()
+        for link in links[start : start + _BATCH]:
+            ref = store.event_links(company_id).document(link_id(link.worker_id, link.key))
+            batch.set(ref, link.to_record())
+        batch.commit()

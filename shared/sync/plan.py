@@ -1,23 +1,32 @@
 """The push plan for one worker: what the worker's company calendar should hold, compared
 with what we last wrote there, as a list of small actions (vdirsyncer's shape: gather,
-plan, then apply). Pure: no Firestore, no Google; the sync applies the plan through the
-Calendar port and updates each link record as its action lands.
+plan, then apply). Pure: no Firestore, no Google; `push.py` applies the plan through the
+Calendar port and rewrites each link record as its action lands.
 
-- A desired event without a link is inserted under its own (deterministic) id; with a link
-  whose content hash differs, the linked event is updated; with an equal link nothing is
-  sent; with a link into a replaced company calendar it is inserted afresh (the old event
-  went with the old calendar).
-- A link without a desired event is the booking leaving the worker (deleted, unassigned,
-  worker inactive, or a status that does not push): its event is deleted if the status
-  it had while pushed, or the status the booking has now, carries `delete_from_google`;
-  otherwise it is detached (left in Google, no longer updated). A link into a calendar
-  that is no longer the company calendar is forgotten: its event went with that calendar.
+- A desired event without an event of ours is inserted under its own (deterministic) id.
+  With a link whose content hash differs (or whose event was removed or detached, same
+  id), the event is updated: an update also restores an event deleted in Google. With an
+  equal link nothing is sent; a newer version of the same content only touches the record.
+- A live link into a calendar that is no longer the company calendar is not ours to
+  change: the desired event is inserted afresh, and a link nobody wants is forgotten.
+- A live link without a desired event is the booking leaving the worker (deleted,
+  unassigned, worker inactive, or a status that does not push): its event is deleted if
+  the status it had while pushed, or the status the booking has now, carries
+  `delete_from_google`; otherwise it is detached (left in Google, no longer updated). A
+  revived booking has a new generation, so a new event id: the old event leaves by the
+  same rule before the new one is inserted.
+- A write Google refused is not tried again until the content changes.
+- A link remembers the delete flag of the status its event is pushed in, kept current
+  when an admin changes that flag (a Touch).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from shared.domain.event_link import EventLink, LinkState
 
 
 @dataclass(frozen=True)
@@ -28,19 +37,17 @@ class Desired:
     event_id: str
     body: dict
     content_hash: str
+    version: int  # of the booking or block it is rendered from
+    end: datetime | None = None  # when the booking or block ends
     deletes_on_removal: bool = False  # its status carries delete_from_google
 
 
 @dataclass(frozen=True)
-class Link:
-    """What we last wrote for a key: the link record of one pushed event."""
+class Leaving:
+    """Why a linked key is no longer desired, as far as the booking (or block) says now."""
 
-    key: str
-    event_id: str
-    calendar_id: str
-    content_hash: str
-    etag: str | None = None
-    deletes_on_removal: bool = False  # the flag of the status it was pushed in
+    version: int  # the booking's version now (its tombstone's, if deleted)
+    deletes_now: bool = False  # the status it has now carries delete_from_google
 
 
 @dataclass(frozen=True)
@@ -51,59 +58,147 @@ class Insert:
 @dataclass(frozen=True)
 class Update:
     desired: Desired
-    link: Link
+    link: EventLink
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Same content, newer version: only the record changes (nothing is sent)."""
+
+    desired: Desired
+    link: EventLink
 
 
 @dataclass(frozen=True)
 class Delete:
-    link: Link
+    link: EventLink
+    version: int
 
 
 @dataclass(frozen=True)
 class Detach:
     """Leave the event in Google, stop updating it."""
 
-    link: Link
+    link: EventLink
+    version: int
 
 
 @dataclass(frozen=True)
 class Forget:
-    """Drop the link record only: its event went with a calendar we no longer use."""
+    """Drop what the record says of an event in a calendar we no longer use."""
 
-    link: Link
+    link: EventLink
 
 
-Action = Insert | Update | Delete | Detach | Forget
+Action = Insert | Update | Touch | Delete | Detach | Forget
+
+# Actions that send a call to Google.
+CALLS = (Insert, Update, Delete)
 
 
 def plan(
     desired: Iterable[Desired],
-    links: Iterable[Link],
+    links: Iterable[EventLink],
     calendar_id: str,
-    deletes_now: Mapping[str, bool] | None = None,
+    leaving: Mapping[str, Leaving] | None = None,
 ) -> list[Action]:
     """The actions that bring the company calendar `calendar_id` to `desired`.
 
-    `deletes_now` tells, for keys no longer desired whose booking still exists, whether
-    the status the booking has now carries `delete_from_google`."""
+    `links` are the worker's link records; `leaving` tells, for linked keys no longer
+    desired, what the booking says now (a key missing there follows its pushed status)."""
     wanted = {event.key: event for event in desired}
     linked = {link.key: link for link in links}
-    deletes_now = deletes_now or {}
+    leaving = leaving or {}
     actions: list[Action] = []
     for key in sorted(wanted.keys() | linked.keys()):
         event, link = wanted.get(key), linked.get(key)
-        if event is not None and link is None:
-            actions.append(Insert(event))
-        elif event is not None and link is not None:
-            if link.calendar_id != calendar_id:
-                actions.append(Insert(event))  # the calendar was replaced: write it afresh
-            elif link.content_hash != event.content_hash:
-                actions.append(Update(event, link))  # the event keeps the link's id
-        elif link is not None:
-            if link.calendar_id != calendar_id:
-                actions.append(Forget(link))
-            elif link.deletes_on_removal or deletes_now.get(key, False):
-                actions.append(Delete(link))
-            else:
-                actions.append(Detach(link))
+        if event is None:
+            assert link is not None
+            actions.extend(_leave(link, leaving.get(key), calendar_id))
+        else:
+            actions.extend(_keep(event, link, calendar_id))
     return actions
+
+
+def _keep(event: Desired, link: EventLink | None, calendar_id: str) -> list[Action]:
+    if link is None or link.event_id is None:
+        if link is not None and link.refused_hash == event.content_hash:
+            return _touch(event, link)  # refused as it is; tried again once it changes
+        return [Insert(event)]
+    if link.calendar_id != calendar_id:
+        return [Insert(event)]  # the calendar was replaced: the old event went with it
+    if link.event_id != event.event_id:
+        # A new generation (the booking came back after a delete): the old event leaves
+        # by its pushed status, the new one gets its own id.
+        gone = Leaving(event.version, event.deletes_on_removal)
+        return [*_leave(link, gone, calendar_id), Insert(event)]
+    if link.state == LinkState.FAILED and link.refused_hash == event.content_hash:
+        return _touch(event, link)
+    if link.state != LinkState.SYNCED or link.content_hash != event.content_hash:
+        return [Update(event, link)]
+    return _touch(event, link)
+
+
+def _touch(event: Desired, link: EventLink) -> list[Action]:
+    """Only the record changes: a newer version, or its status's delete flag changed."""
+    changed = link.version != event.version or link.deletes_on_removal != event.deletes_on_removal
+    return [Touch(event, link)] if changed else []
+
+
+def _leave(link: EventLink, now: Leaving | None, calendar_id: str) -> list[Action]:
+    if not link.live:
+        return []  # removed or detached already, or never written
+    if link.calendar_id != calendar_id:
+        return [Forget(link)]  # its event went with a calendar we no longer use
+    now = now or Leaving(link.version)
+    if link.deletes_on_removal or now.deletes_now:
+        return [Delete(link, now.version)]
+    return [Detach(link, now.version)]
+
+
+# -- drift: what Google really holds ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Links corrected to what the company calendar really holds, and the events of ours
+    that no link accounts for (to delete)."""
+
+    links: list[EventLink]
+    missing: int  # live links whose event is gone from Google: written again
+    edited: int  # live links whose event was changed in Google: written again
+    extra: list[str]  # event ids of ours that nothing desires or detached
+
+
+def drift(links: Iterable[EventLink], events: Iterable[dict], worker_id: str) -> Drift:
+    """Compare the worker's links with the live events listed from the company calendar
+    (`our_events`). A live link whose event is missing is marked removed, and one whose
+    event carries another etag loses its hash, so the plan writes either again (an update
+    also restores a deleted event). An event of this worker that no live or detached link
+    names is extra. Events of other workers sharing the calendar are theirs to judge."""
+    listed = {
+        event["id"]: event
+        for event in events
+        if _private(event).get("worker_id") == worker_id and event.get("status") != "cancelled"
+    }
+    corrected, missing, edited = [], 0, 0
+    for link in links:
+        event = listed.get(link.event_id or "")
+        if link.live and link.state == LinkState.SYNCED and event is None:
+            link = replace(link, state=LinkState.REMOVED)
+            missing += 1
+        elif link.live and event is not None and event.get("etag") != link.etag:
+            link = replace(link, etag=event.get("etag"), content_hash=None)
+            edited += 1
+        corrected.append(link)
+    accounted = {
+        link.event_id
+        for link in links
+        if link.event_id and (link.live or link.state == LinkState.DETACHED)
+    }
+    extra = sorted(event_id for event_id in listed if event_id not in accounted)
+    return Drift(corrected, missing, edited, extra)
+
+
+def _private(event: dict) -> dict:
+    return (event.get("extendedProperties") or {}).get("private") or {}

@@ -35,7 +35,7 @@ from shared.domain.company import Company
 from shared.domain.connection import ConnectionState
 from shared.domain.worker import GrantOffer, Worker
 from shared.google import credentials
-from shared.google.calendar import GoogleCalendar
+from shared.google.calendar import CalendarGone, GoogleCalendar
 from shared.google.errors import GoogleRefused, GrantRefused, calling_google
 from shared.queue import messages
 from shared.secrets import locations
@@ -43,6 +43,7 @@ from shared.secrets.crypto import secret_box
 from shared.services import delegation, grants, reauthorization
 from shared.store import records
 from shared.store.firestore import Store
+from shared.sync import push
 from shared.sync.account_setup import AccountSetup, set_up_account
 from shared.sync.lease import AccountLease
 
@@ -120,6 +121,7 @@ class _AccountRun:
         self.ref = store.accounts(company_id).document(sub)
         self.setup: AccountSetup | None = None
         self.acting = None  # credentials, made once per run (again if the grant changes)
+        self.calendar: GoogleCalendar | None = None
 
     def run(self) -> str:
         outcome = "idle"
@@ -140,14 +142,16 @@ class _AccountRun:
             self._let_go(account)
             return "idle"
         account = self._take_offer(account, members)
-        pending = [worker for worker in members if worker.sync_pending_since is not None]
+        reconciling = account is not None and account.needs_reconcile
+        # A drift repair looks at every worker on the account; otherwise the pending ones.
+        pending = [w for w in members if reconciling or w.sync_pending_since is not None]
         if account is None or not pending:
             return "idle"
         if not account.usable:
             return ConnectionState.NEEDS_REAUTH.value  # markers stay until a reconnect
         company = records.company(self.store, self.company_id)
         try:
-            setup = self._set_up(company, account, pending)
+            pushed = self._push_all(company, account, pending, reconciling)
         except credentials.NeedsReauthorization:
             return ConnectionState.NEEDS_REAUTH.value
         except GrantRefused:
@@ -162,19 +166,71 @@ class _AccountRun:
             return "failed"
         self.ref.update({"worker_ids": [worker.id for worker in members]})
         now = datetime.now(UTC)
+        assert self.setup is not None
         for worker in pending:
-            _settle(
-                self.store,
-                self.company_id,
-                worker,
-                {
-                    "connection.company_calendar_id": setup.company_calendar_id,
-                    "connection.last_synced_at": now,
-                    "connection.error": None,
-                    "connection.first_sync.done": True,
-                },
-            )
+            updates = {
+                "connection.company_calendar_id": self.setup.company_calendar_id,
+                "connection.last_synced_at": now,
+                "connection.error": None,
+                "connection.first_sync.done": True,
+            }
+            inserted = pushed.get(worker.id, 0)
+            if inserted and not worker.connection.first_sync.done:
+                updates["connection.first_sync.pushed"] = firestore.Increment(inserted)
+            _settle(self.store, self.company_id, worker, updates)
         return "synced"
+
+    def _push_all(
+        self, company: Company, account: GoogleAccount, pending: list[Worker], reconciling: bool
+    ) -> dict[str, int]:
+        """Set the account up if it needs it, then push each pending worker's events;
+        returns how many events each one got inserted. A drift repair checks the
+        calendars and compares every worker's events with what Google holds."""
+        inserted: dict[str, int] = {}
+        began = datetime.now(UTC)
+        with calling_google(on_unauthorized=self._forget_cached_token(account)):
+            self._set_up(company, account, pending, again=reconciling)
+            google_events = self._our_events() if reconciling and company.pushes else None
+            repaired = 0
+            for worker in pending:
+                if not company.pushes:
+                    continue  # disabled or pull_only: nothing goes to Google
+                try:
+                    pushed = self._push(worker, google_events)
+                except CalendarGone:
+                    # Deleted by the account holder: a new company calendar, everything again.
+                    log.info("company calendar of %s/%s is gone", self.company_id, self.sub)
+                    self._set_up(company, account, pending, again=True)
+                    pushed = self._push(worker)
+                inserted[worker.id] = pushed.inserted
+                repaired += pushed.repaired + pushed.deleted_extra
+        if reconciling:
+            self.ref.update(
+                {"reconciled_at": began, "last_reconcile": {"at": began, "repaired": repaired}}
+            )
+            log.info("reconciled %s/%s: %d events repaired", self.company_id, self.sub, repaired)
+        return inserted
+
+    def _our_events(self) -> list[dict]:
+        assert self.calendar is not None and self.setup is not None
+        since = datetime.now(UTC) - push.PUSH_WINDOW
+        return self.calendar.our_events(
+            self.setup.company_calendar_id, self.company_id, since.isoformat()
+        )
+
+    def _push(self, worker: Worker, google_events: list[dict] | None = None) -> push.Pushed:
+        assert self.setup is not None and self.calendar is not None
+        pushed = push.push_worker(
+            self.store,
+            self.calendar,
+            self.company_id,
+            worker,
+            self.setup.company_calendar_id,
+            google_events,
+        )
+        if pushed.calls or pushed.refused:
+            log.info("pushed for %s/%s: %s", self.company_id, worker.id, pushed)
+        return pushed
 
     # -- step 1: the account's grant ---------------------------------------------------
 
@@ -190,7 +246,7 @@ class _AccountRun:
         assert offer is not None
         if account is None or account.takes(offer):
             self._use(account, newest.id, offer)
-            self.setup = self.acting = None  # new credentials: set up again
+            self.setup = self.acting = self.calendar = None  # new credentials: set up again
             self._reauthorize(members)
         for worker in offers:
             _clear_offer(self.store, self.company_id, worker)
@@ -252,34 +308,44 @@ class _AccountRun:
 
     # -- step 2: credentials and the account's calendars ---------------------------------
 
-    def _set_up(
-        self, company: Company, account: GoogleAccount, pending: list[Worker]
-    ) -> AccountSetup:
-        if self.setup is not None:
-            return self.setup
-
-        def forget_cached_token() -> None:
+    def _forget_cached_token(self, account: GoogleAccount):
+        def forget() -> None:
             # The cached access token died early (e.g. revoked): refresh on the retry.
             if account.grant_id:
                 credentials.forget_access_token(self.store, account.grant_id)
 
-        with calling_google(on_unauthorized=forget_cached_token):
-            if self.acting is None:
-                self.acting = credentials.for_account(self.config, self.store, company, account)
-            time_zone = next((w.timezone for w in pending if w.timezone), None)
-            self.setup = set_up_account(
-                GoogleCalendar(self.config, self.acting), company, account, time_zone
-            )
+        return forget
+
+    def _set_up(
+        self, company: Company, account: GoogleAccount, pending: list[Worker], again=False
+    ) -> None:
+        """Credentials once per run; the account's calendars checked with Google only when
+        they need it (`GoogleAccount.needs_set_up`) or the company calendar was found gone."""
+        if self.acting is None:
+            self.acting = credentials.for_account(self.config, self.store, company, account)
+            self.calendar = GoogleCalendar(self.config, self.acting)
+        if not again and not account.needs_set_up(company.calendar_name):
+            if self.setup is None:
+                assert account.company_calendar_id is not None
+                self.setup = AccountSetup(
+                    account.company_calendar_id, False, list(account.calendars)
+                )
+            return
+        assert self.calendar is not None
+        began = datetime.now(UTC)  # a resync asked for after this point asks again
+        time_zone = next((w.timezone for w in pending if w.timezone), None)
+        self.setup = set_up_account(self.calendar, company, account, time_zone)
         if self.setup.created:
             log.info("created company calendar for %s/%s", self.company_id, self.sub)
         self.ref.update(
             {
                 "company_calendar_id": self.setup.company_calendar_id,
+                "company_calendar_name": company.calendar_name,
+                "set_up_at": began,
                 "calendars": [calendar.to_record() for calendar in self.setup.calendars],
             }
         )
         self.lease.renew()
-        return self.setup
 
     def _show_error(self, workers: list[Worker], message: str) -> None:
         for worker in workers:
