@@ -108,9 +108,7 @@ def _write_booking(store: Store, company_id: str, booking_id: str, booking: Book
 
 
 def _check_batch_workers(store: Store, company_id: str, batch: BatchBookingIn) -> None:
-    named = sorted({worker_id for item in batch.bookings for worker_id in item.worker_ids})
-    refs = [store.worker(company_id, worker_id) for worker_id in named]
-    known = {s.id for s in store.client.get_all(refs) if s.exists} if refs else set()
+    known = _on_roster(store, company_id, (w for item in batch.bookings for w in item.worker_ids))
     for number, item in enumerate(batch.bookings):
         for index, worker_id in enumerate(item.worker_ids):
             if worker_id not in known:
@@ -139,17 +137,11 @@ def _write_bookings(store: Store, company_id: str, chunk: list) -> _ChunkApplied
         affected = sorted(
             {w for item in newer for w in (*_assignees(current.get(item.id)), *item.worker_ids)}
         )
-        known = set(_existing(store, transaction, company_id, affected))
         now = datetime.now(UTC)
         for item in newer:
-            missing = [w for w in item.worker_ids if w not in known]
-            if missing:  # removed from the roster since the batch was checked
-                raise Unprocessable(
-                    f"no worker {missing[0]}", field="worker_ids", code="unknown_worker"
-                )
             transaction.set(refs[item.id], _stored(current.get(item.id), item.record(), now))
-        _mark_pending(store, transaction, company_id, sorted(known), now)
-        return _ChunkApplied(len(newer), tuple(sorted(known)))
+        _mark_pending(store, transaction, company_id, affected, now)
+        return _ChunkApplied(len(newer), tuple(affected))
 
     return store.transact(write)
 
@@ -180,45 +172,57 @@ def _write(
     snapshot: dict[str, Any],
     assignees: list[str],
 ) -> Applied:
-    def write(transaction: firestore.Transaction) -> Applied:
-        current = _read(ref, transaction)
-        if current is not None and current.get("version", -1) >= version:
-            return Applied(False)
-        affected = sorted({*_assignees(current), *assignees})
-        known = _existing(store, transaction, company_id, affected)
-        for index, worker_id in enumerate(assignees):
-            if worker_id not in known:
-                many = "worker_ids" in snapshot
-                raise Unprocessable(
-                    f"no worker {worker_id}",
-                    field=f"worker_ids.{index}" if many else "worker_id",
-                    code="unknown_worker",
-                )
-        now = datetime.now(UTC)
-        transaction.set(ref, _stored(current, snapshot, now))
-        _mark_pending(store, transaction, company_id, known, now)
-        return Applied(True, tuple(known))
+    known = _on_roster(store, company_id, assignees)
+    for index, worker_id in enumerate(assignees):
+        if worker_id not in known:
+            many = "worker_ids" in snapshot
+            raise Unprocessable(
+                f"no worker {worker_id}",
+                field=f"worker_ids.{index}" if many else "worker_id",
+                code="unknown_worker",
+            )
 
-    return store.transact(write)
+    outcome = Applied(False)
+
+    def write(current: dict | None):
+        nonlocal outcome
+        if current is not None and current.get("version", -1) >= version:
+            outcome = Applied(False)
+            return None
+        affected = sorted({*_assignees(current), *assignees})
+        now = datetime.now(UTC)
+        outcome = Applied(True, tuple(affected))
+        return _stored(current, snapshot, now), _markers(store, company_id, affected, now)
+
+    store.modify_with(ref, write)
+    return outcome
 
 
 def _delete(
     store: Store, ref: firestore.DocumentReference, company_id: str, version: int
 ) -> Applied:
-    def delete(transaction: firestore.Transaction) -> Applied:
-        current = _read(ref, transaction)
+    outcome = Applied(False)
+
+    def delete(current: dict | None):
+        nonlocal outcome
         if current is not None and current.get("version", -1) >= version:
-            return Applied(False)
+            outcome = Applied(False)
+            return None
         now = datetime.now(UTC)
-        affected = _existing(store, transaction, company_id, _assignees(current))
+        affected = _assignees(current)
+        outcome = Applied(True, tuple(affected))
         # A tombstone keeps the version (a late PUT with an older one stays ignored) and who
         # the booking was pushed to, for the look that takes its events away.
         tombstone = {**(current or {}), "version": version, "deleted": True, "updated_at": now}
-        transaction.set(ref, tombstone)
-        _mark_pending(store, transaction, company_id, affected, now)
-        return Applied(True, tuple(affected))
+        return tombstone, _markers(store, company_id, affected, now)
 
-    return store.transact(delete)
+    store.modify_with(ref, delete)
+    return outcome
+
+
+def _markers(store: Store, company_id: str, worker_ids: Iterable[str], now: datetime) -> list:
+    """The pending markers that commit with a mutation (blind writes: no read locks)."""
+    return [(store.worker(company_id, w), {"sync_pending_since": now}) for w in worker_ids]
 
 
 def _read(ref: firestore.DocumentReference, transaction) -> dict | None:
@@ -226,18 +230,18 @@ def _read(ref: firestore.DocumentReference, transaction) -> dict | None:
     return snapshot.to_dict() if snapshot.exists else None
 
 
-def _existing(store: Store, transaction, company_id: str, worker_ids: list[str]) -> list[str]:
-    """The workers of `worker_ids` that are on the roster (read before any write)."""
-    if not worker_ids:
-        return []  # Firestore refuses a read of no documents
-    refs = [store.worker(company_id, worker_id) for worker_id in worker_ids]
-    found = {snapshot.id for snapshot in transaction.get_all(refs) if snapshot.exists}
-    return [worker_id for worker_id in worker_ids if worker_id in found]
+def _on_roster(store: Store, company_id: str, worker_ids: Iterable[str]) -> set[str]:
+    """The workers of `worker_ids` on the roster. Read outside the mutation's transaction:
+    workers are never removed, and a transaction reading a worker's document would queue
+    behind every other booking of that worker being written at the same moment."""
+    refs = [store.worker(company_id, worker_id) for worker_id in sorted(set(worker_ids))]
+    return {s.id for s in store.client.get_all(refs) if s.exists} if refs else set()
 
 
 def _mark_pending(
     store: Store, transaction, company_id: str, worker_ids: Iterable[str], now: datetime
 ) -> None:
+    """Write-only: the markers take no read lock on the workers' documents."""
     for worker_id in worker_ids:
         transaction.update(store.worker(company_id, worker_id), {"sync_pending_since": now})
 

@@ -237,6 +237,45 @@ class Store:
         return current
 
     @retry(
+        retry=_modify_log.retry,
+        wait=wait_random_exponential(multiplier=0.02, max=1),
+        stop=stop_after_attempt(MODIFY_ATTEMPTS),
+        before_sleep=_modify_log.before_sleep,
+        retry_error_callback=_modify_log.gave_up,
+    )
+    def modify_with(
+        self,
+        ref: firestore.DocumentReference,
+        change: Callable[
+            [dict | None], tuple[dict, list[tuple[firestore.DocumentReference, dict]]] | None
+        ],
+    ) -> dict | None:
+        """`modify`, plus blind updates of other documents in the same atomic commit (an
+        outbox: the change and its markers land together or not at all). Nothing is
+        locked, so many writers of the same marker documents never queue behind each
+        other; only a race on `ref` itself reads again. `change(current)` returns the
+        fields for `ref` and the other (reference, fields) updates, or None."""
+        snapshot = ref.get()
+        current = snapshot.to_dict() if snapshot.exists else None
+        planned = change(current)
+        if planned is None:
+            return current
+        updates, also = planned
+        batch = self.client.batch()
+        if snapshot.exists:
+            unchanged = self.client.write_option(last_update_time=snapshot.update_time)
+            batch.update(ref, updates, option=unchanged)
+        else:
+            batch.create(ref, updates)
+        for other, fields in also:
+            batch.update(other, fields)
+        try:
+            batch.commit()
+        except (FailedPrecondition, AlreadyExists):
+            raise Raced(ref.path) from None
+        return current
+
+    @retry(
         retry=_transact_log.retry,
         wait=wait_random_exponential(multiplier=0.05, max=2),
         stop=stop_after_attempt(TRANSACT_ATTEMPTS),

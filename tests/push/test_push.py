@@ -4,6 +4,7 @@ for a booking that stops being pushed (Odoo's test_sync_odoo2google style)."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -405,3 +406,27 @@ def test_booking_sync_is_404_for_another_company_and_for_unknown_bookings(compan
     assert company.call("GET", "/bookings/nope/sync").status_code == 404
     worker = company.call("GET", "/bookings/b1/sync", role="fieldworker", worker="w1")
     assert worker.status_code == 403
+
+
+def test_dozens_of_changes_at_once_on_one_account_end_as_one_event_each(company):
+    """Forty bookings and ten reschedules of one of them, all at the same moment, for one
+    worker: each booking ends as exactly one event, in its newest version."""
+    changes = [
+        ("PUT", f"/bookings/c{n}", snapshot(1, "w1", start=day(2 + n % 20))) for n in range(40)
+    ]
+    changes += [
+        ("PUT", "/bookings/c0", snapshot(v, "w1", start=day(2), suburb=f"Suburb {v}"))
+        for v in range(2, 12)
+    ]
+    with ThreadPoolExecutor(len(changes)) as pool:
+        answers = list(
+            pool.map(lambda change: company.call(change[0], change[1], json=change[2]), changes)
+        )
+    assert [a.status_code for a in answers] == [200] * len(changes)
+    company.settled(timeout=60)
+    events = company.events(ANN, "w1")
+    keys = [e["extendedProperties"]["private"]["key"] for e in events]
+    assert sorted(keys) == sorted(f"booking:c{n}" for n in range(40))
+    (c0,) = company.events_of(ANN, "w1", "c0")
+    assert "Suburb: Suburb 11" in c0["description"]
+    assert company.calls()["calendar.events.insert"] <= 40 + 1  # a lost answer may retry once
