@@ -88,7 +88,8 @@ class PushCompany(Company):
         wait_until(quiet, timeout=timeout, what="every sync settled")
 
     def calendar_id(self, worker_id: str) -> str:
-        return self.connection(worker_id)["company_calendar_id"]
+        """The company calendar of the worker's Google account, as stored."""
+        return self.account(self.account_sub(worker_id))["company_calendar_id"]
 
     def events(self, email: str, worker_id: str, *, deleted: bool = False) -> list[dict]:
         """The events in the company calendar of `worker_id`'s account."""

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import requests
 
 from dev.tokens import service_token
 from shared.domain.booking import EventKey, event_id
@@ -430,3 +431,23 @@ def test_dozens_of_changes_at_once_on_one_account_end_as_one_event_each(company)
     (c0,) = company.events_of(ANN, "w1", "c0")
     assert "Suburb: Suburb 11" in c0["description"]
     assert company.calls()["calendar.events.insert"] <= 40 + 1  # a lost answer may retry once
+
+
+def test_a_refused_grant_parks_the_booking_until_the_worker_reconnects(company):
+    stack = company.stack
+    # Ann removes our access in her Google account: her tokens die.
+    answer = requests.post(
+        f"{stack.google.base_url}/_test/accounts/{ANN}/revoke-tokens", timeout=10
+    )
+    assert answer.status_code == 200
+    company.forget_access_token(company.account_sub("w1"))
+    company.put("b1", snapshot(1, "w1"))
+    wait_until(lambda: company.connection("w1")["state"] == "needs_reauth", timeout=20)
+    states = company.sync_of("b1")
+    assert states["w1"]["state"] == "pending"  # kept, not dropped
+    assert "connect again" in states["w1"]["error"]
+    assert company.events(ANN, "w1") == []
+
+    company.connect("w1", email=ANN)
+    wait_until(lambda: company.events_of(ANN, "w1", "b1"), timeout=20)
+    assert pushed(company, "b1")["w1"]["state"] == "synced"
