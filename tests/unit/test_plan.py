@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,13 +12,16 @@ from shared.sync.plan import (
     Delete,
     Desired,
     Detach,
+    Drift,
     Forget,
     Insert,
     Leaving,
     Touch,
     Update,
+    drift,
     plan,
 )
+from shared.sync.push import _recorded
 
 CAL = "company-calendar"
 OLD_CAL = "replaced-calendar"
@@ -243,3 +247,226 @@ def test_the_plan_is_ordered_by_key_and_covers_every_key_once():
     assert [type(a).__name__ for a in actions] == ["Insert", "Detach", "Update"]
     keys = [(a.desired if isinstance(a, Insert | Update) else a.link).key for a in actions]
     assert keys == ["booking:1", "booking:2", "unavailable:1"]
+
+
+# -- the status's delete flag changed ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pushed_in_deleting_status", "deletes_now"), [(False, True), (True, False)]
+)
+def test_a_changed_delete_flag_alone_touches_the_record(pushed_in_deleting_status, deletes_now):
+    event = desired(version=4, deletes=deletes_now)
+    old = link(version=4, deletes=pushed_in_deleting_status)
+    assert plan([event], [old], CAL) == [Touch(event, old)]
+
+
+@pytest.mark.parametrize("deletes", [False, True])
+def test_the_same_delete_flag_at_the_same_version_plans_nothing(deletes):
+    event, old = desired(version=4, deletes=deletes), link(version=4, deletes=deletes)
+    assert plan([event], [old], CAL) == []
+
+
+def test_a_changed_delete_flag_touches_a_refused_record_without_sending_it_again():
+    old = link(generation=None, content=None, version=2, state=LinkState.FAILED, refused="v1")
+    event = desired(content="v1", version=2, deletes=True)
+    assert plan([event], [old], CAL) == [Touch(event, old)]
+
+
+# -- the records actions leave (push._recorded) -------------------------------------
+
+NOW = datetime(2026, 4, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("deletes", [False, True])
+def test_a_touch_records_the_version_end_and_delete_flag_and_keeps_the_event(deletes):
+    old = replace(link(version=4, deletes=not deletes), end=None)  # a record from before `end`
+    later = END + timedelta(hours=2)
+    event = replace(desired(version=5, deletes=deletes), end=later)
+    record = _recorded(Touch(event, old), "w1", CAL, NOW)
+    assert (record.version, record.end, record.deletes_on_removal) == (5, later, deletes)
+    expected = replace(old, version=5, end=later, deletes_on_removal=deletes)
+    assert replace(record, updated_at=None) == expected  # state, event, hash and etag kept
+
+
+def test_a_forget_drops_the_event_and_what_google_said_of_it():
+    old = replace(
+        link(version=3, calendar=OLD_CAL, state=LinkState.FAILED, refused="v2", deletes=True),
+        error="Google refused the update (invalid).",
+    )
+    record = _recorded(Forget(old), "w1", CAL, NOW)
+    assert record.state == LinkState.REMOVED
+    assert (record.event_id, record.calendar_id, record.etag) == (None, None, None)
+    assert (record.refused_hash, record.error) == (None, None)
+    assert (record.worker_id, record.key, record.version) == ("w1", "booking:1", 3)
+    assert not record.live
+
+
+def test_a_forgotten_record_does_not_hold_back_the_content_refused_in_the_old_calendar():
+    old = link(version=3, calendar=OLD_CAL, state=LinkState.FAILED, refused="v2")
+    forgotten = _recorded(Forget(old), "w1", CAL, NOW)
+    event = desired(content="v2", version=3)
+    assert plan([event], [forgotten], CAL) == [Insert(event)]
+
+
+# -- drift: what Google really holds ----------------------------------------------------
+
+
+def listed(
+    key: str = "booking:1",
+    generation: int = 0,
+    etag: str = "etag-1",
+    worker: str = "w1",
+    status: str = "confirmed",
+) -> dict:
+    """An event of ours as `our_events` lists it from the company calendar."""
+    private = {"company_id": "c1", "worker_id": worker, "key": key}
+    return {
+        "id": event_id(key, generation),
+        "etag": etag,
+        "status": status,
+        "extendedProperties": {"private": private},
+    }
+
+
+def test_a_synced_event_missing_from_google_is_marked_removed_and_written_again():
+    old = link(version=3)
+    found = drift([old], [listed("booking:2")], "w1")
+    removed = replace(old, state=LinkState.REMOVED)
+    assert (found.links, found.missing, found.edited) == ([removed], 1, 0)
+    event = desired(version=3)
+    assert plan([event], found.links, CAL) == [Update(event, removed)]  # restores it
+
+
+def test_a_cancelled_event_counts_as_missing():
+    old = link(version=3)
+    found = drift([old], [listed(status="cancelled")], "w1")
+    assert (found.links, found.missing, found.extra) == (
+        [replace(old, state=LinkState.REMOVED)],
+        1,
+        [],
+    )
+
+
+def test_an_event_edited_in_google_loses_its_hash_and_is_written_over_its_new_etag():
+    old = link(version=3)
+    found = drift([old], [listed(etag="etag-2")], "w1")
+    edited = replace(old, etag="etag-2", content_hash=None)
+    assert (found.links, found.missing, found.edited, found.extra) == ([edited], 0, 1, [])
+    event = desired(version=3)
+    actions = plan([event], found.links, CAL)
+    assert actions == [Update(event, edited)]
+    assert actions[0].link.etag == "etag-2"
+
+
+def test_a_failed_live_link_whose_event_was_edited_takes_the_new_etag():
+    old = link(content="v1", state=LinkState.FAILED, refused="v2")
+    found = drift([old], [listed(etag="etag-2")], "w1")
+    assert (found.links, found.edited) == ([replace(old, etag="etag-2", content_hash=None)], 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "events"),
+    [
+        (link(), [listed()]),
+        (link(state=LinkState.FAILED, refused="v2"), [listed()]),
+        (link(state=LinkState.REMOVED), []),
+        (link(state=LinkState.DETACHED), []),
+        (link(state=LinkState.DETACHED), [listed(etag="edited-by-the-worker")]),
+        (link(state=LinkState.FAILED, generation=None, content=None, refused="v1"), []),
+    ],
+    ids=["synced", "failed", "removed", "detached", "detached-edited", "never-written"],
+)
+def test_a_link_google_agrees_with_or_no_longer_ours_is_left_as_it_is(old, events):
+    assert drift([old], events, "w1") == Drift([old], 0, 0, [])
+
+
+def test_events_of_this_worker_that_no_live_or_detached_link_names_are_extra_sorted():
+    links = [
+        link("booking:1"),
+        link("booking:2", state=LinkState.REMOVED),
+        link("booking:3", state=LinkState.DETACHED),
+        link("booking:4", state=LinkState.FAILED, refused="v2"),
+        link("unavailable:1", generation=1),  # a revived block: its old event is stray
+    ]
+    events = [
+        listed("unavailable:1", generation=0),
+        listed("booking:9"),
+        listed("booking:4"),
+        listed("booking:3"),
+        listed("booking:2"),
+        listed("booking:1"),
+        listed("unavailable:1", generation=1),
+    ]
+    found = drift(links, events, "w1")
+    stray = [event_id("booking:2", 0), event_id("booking:9", 0), event_id("unavailable:1", 0)]
+    assert found.extra == stray
+    assert (found.links, found.missing, found.edited) == (links, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("state", "extra"),
+    [
+        (LinkState.SYNCED, False),
+        (LinkState.FAILED, False),
+        (LinkState.DETACHED, False),
+        (LinkState.REMOVED, True),
+    ],
+)
+def test_only_a_live_or_detached_link_accounts_for_its_event(state, extra):
+    found = drift([link(state=state)], [listed()], "w1")
+    assert found.extra == ([event_id("booking:1", 0)] if extra else [])
+
+
+def _without(key: str) -> dict:
+    event = listed("booking:9")
+    event.pop(key)
+    return event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        listed("booking:9", worker="w2"),
+        listed("booking:9", status="cancelled"),
+        _without("extendedProperties"),
+        {**listed("booking:9"), "extendedProperties": None},
+        {**listed("booking:9"), "extendedProperties": {"shared": {"worker_id": "w1"}}},
+        {**listed("booking:9"), "extendedProperties": {"private": {"company_id": "c1"}}},
+    ],
+    ids=[
+        "other-worker",
+        "cancelled",
+        "no-properties",
+        "null-properties",
+        "only-shared",
+        "no-worker",
+    ],
+)
+def test_events_not_of_this_worker_or_cancelled_are_none_of_its_business(event):
+    assert drift([], [event], "w1") == Drift([], 0, 0, [])
+    ours = drift([], [listed("booking:9")], "w1")  # the same event of this worker
+    assert ours.extra == [event_id("booking:9", 0)]
+
+
+def test_an_event_of_another_worker_under_our_id_does_not_keep_our_link_alive():
+    old = link(version=3)
+    found = drift([old], [listed(worker="w2")], "w1")
+    assert (found.links, found.missing, found.extra) == (
+        [replace(old, state=LinkState.REMOVED)],
+        1,
+        [],
+    )
+
+
+def test_drift_counts_each_missing_and_edited_link():
+    links = [link("booking:1"), link("booking:2"), link("booking:3"), link("booking:4")]
+    events = [listed("booking:2", etag="etag-2"), listed("booking:3")]
+    found = drift(links, events, "w1")
+    assert [x.state for x in found.links] == [
+        LinkState.REMOVED,
+        LinkState.SYNCED,
+        LinkState.SYNCED,
+        LinkState.REMOVED,
+    ]
+    assert (found.missing, found.edited, found.extra) == (2, 1, [])
