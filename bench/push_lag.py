@@ -55,8 +55,12 @@ def _booking(version: int, worker_id: str, start: datetime, suburb: str) -> dict
     }
 
 
-def _connected(stack: LocalStack, config, workers: int) -> dict[str, tuple[str, str]]:
-    """Workers w0.. connected, each on its own account: worker -> (email, calendar id)."""
+def _connected(
+    stack: LocalStack, config, workers: int, preload: int, first: dict
+) -> dict[str, tuple[str, str]]:
+    """Workers w0.. connected, each on its own account: worker -> (email, calendar id).
+    With `preload`, w0 has that many future bookings before it connects; `first` gets
+    how long its first push took and what it cost."""
     from dev.connect import connect
 
     http, headers = stack.http, _admin(config)
@@ -82,7 +86,12 @@ def _connected(stack: LocalStack, config, workers: int) -> dict[str, tuple[str, 
             json={"name": f"W{n}", "email": email, "active": True, "timezone": "Europe/Oslo"},
             timeout=30,
         ).raise_for_status()
-        connect(config, f"w{n}", email)
+    if preload:
+        _preload(stack, headers, preload)
+    stack.google.reset_request_log()
+    started = time.perf_counter()
+    for n in range(workers):
+        connect(config, f"w{n}", f"w{n}@example.com")
     for n in range(workers):
         status = wait_until(
             lambda n=n: (
@@ -94,7 +103,30 @@ def _connected(stack: LocalStack, config, workers: int) -> dict[str, tuple[str, 
             timeout=60,
         )
         calendars[f"w{n}"] = (f"w{n}@example.com", status["company_calendar_id"])
+    first["all_first_syncs_s"] = round(time.perf_counter() - started, 2)
+    first["pushed_to_w0"] = status_of(stack, headers, "w0")["first_sync"]["pushed"]
+    first["calendar_calls"] = _calendar_calls(stack)
     return calendars
+
+
+def status_of(stack: LocalStack, headers: dict, worker_id: str) -> dict:
+    return stack.http.get(f"{stack.url}/workers/{worker_id}/connection", headers=headers).json()
+
+
+def _preload(stack: LocalStack, headers: dict, count: int) -> None:
+    """`count` future bookings for w0, in batches of 500."""
+    base = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    bookings = [
+        {"id": f"p{n}", **_booking(1, "w0", base + timedelta(hours=3 * n), "Preloaded")}
+        for n in range(count)
+    ]
+    for start in range(0, count, 500):
+        stack.http.post(
+            f"{stack.url}/bookings:batch",
+            headers=headers,
+            json={"bookings": bookings[start : start + 500]},
+            timeout=120,
+        ).raise_for_status()
 
 
 def _arrived(stack: LocalStack, email: str, calendar_id: str, booking_id: str, suburb: str):
@@ -108,9 +140,12 @@ def _arrived(stack: LocalStack, email: str, calendar_id: str, booking_id: str, s
     return found
 
 
-def run(stack: LocalStack, workers: int, changes: int, interval: float, seed: int) -> dict:
+def run(
+    stack: LocalStack, workers: int, changes: int, interval: float, seed: int, preload: int
+) -> dict:
     config = stack.new_project()
-    calendars = _connected(stack, config, workers)
+    first: dict = {"preloaded_for_w0": preload}
+    calendars = _connected(stack, config, workers, preload, first)
     rng = random.Random(seed)
     headers = _admin(config)
     versions: dict[str, int] = {}
@@ -153,6 +188,7 @@ def run(stack: LocalStack, workers: int, changes: int, interval: float, seed: in
         "calendar_calls_per_change": round(sum(calls.values()) / changes, 3),
         "calendar_calls": calls,
         "calls_for_a_no_op_change": no_op_calls,
+        "first_push": first,
     }
 
 
@@ -193,9 +229,10 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between changes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--preload", type=int, default=0, help="future bookings w0 has first")
     args = parser.parse_args()
     with local_stack() as stack:
-        result = run(stack, args.workers, args.changes, args.interval, args.seed)
+        result = run(stack, args.workers, args.changes, args.interval, args.seed, args.preload)
         result["firestore"] = stack.firestore_mode
     result["machine"] = {"python": platform.python_version(), "cpus": _cpus()}
     print(json.dumps(result, indent=2))

@@ -28,7 +28,6 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.config import Config
 from shared.domain.booking import Booking
 from shared.domain.company import Company
-from shared.domain.connection import ConnectionState
 from shared.domain.event_link import EventLink
 from shared.domain.worker import Worker
 from shared.errors import NotFound, Unprocessable
@@ -343,8 +342,8 @@ def sync_state(
         return link.state.value
     if worker is None or not company.pushes:
         return "skipped"
-    if worker.connection.state in (ConnectionState.NOT_CONNECTED, ConnectionState.INVITED):
-        return "skipped"  # nothing goes to Google until the worker connects
+    if not worker.connection.state.linked:
+        return "skipped"  # nothing goes to Google while the worker has no Google account
     wanted = pushes and worker.active and worker.id in booking.worker_ids
     if wanted or (link is not None and link.live):
         return "pending"

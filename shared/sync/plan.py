@@ -170,19 +170,27 @@ class Drift:
     extra: list[str]  # event ids of ours that nothing desires or detached
 
 
-def drift(links: Iterable[EventLink], events: Iterable[dict], worker_id: str) -> Drift:
-    """Compare the worker's links with the live events listed from the company calendar
-    (`our_events`). A live link whose event is missing is marked removed, and one whose
-    event carries another etag loses its hash, so the plan writes either again (an update
-    also restores a deleted event). An event of this worker that no live or detached link
-    names is extra. Events of other workers sharing the calendar are theirs to judge."""
+def drift(
+    links: Iterable[EventLink], events: Iterable[dict], worker_id: str, calendar_id: str
+) -> Drift:
+    """Compare the worker's links with the live events listed from company calendar
+    `calendar_id` (`our_events`). A synced link into it whose event is missing is marked
+    removed, and a live one whose event carries another etag loses its hash, so the plan
+    writes either again (an update also restores a deleted event). A refused write keeps
+    its rule (not sent again until the content changes). An event of this worker that no
+    live or detached link names is extra. Events of other workers sharing the calendar
+    are theirs to judge; links into another calendar are the plan's (Insert, Forget)."""
     listed = {
         event["id"]: event
         for event in events
         if _private(event).get("worker_id") == worker_id and event.get("status") != "cancelled"
     }
+    links = list(links)
     corrected, missing, edited = [], 0, 0
     for link in links:
+        if link.calendar_id != calendar_id:
+            corrected.append(link)
+            continue
         event = listed.get(link.event_id or "")
         if link.live and link.state == LinkState.SYNCED and event is None:
             link = replace(link, state=LinkState.REMOVED)

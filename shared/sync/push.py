@@ -172,12 +172,17 @@ def leaving(
     return looked_at, gone
 
 
-def gather(
-    store: Store, company_id: str, worker: Worker, now: datetime
-) -> tuple[list[Desired], list[EventLink], dict[str, Leaving]]:
-    """Read what the plan needs for one worker: desired events, links, and why linked
-    keys leave."""
-    since = now - PUSH_WINDOW
+@dataclass(frozen=True)
+class Gathered:
+    desired: list[Desired]
+    links: list[EventLink]  # every link record read (end after the window's start)
+    looked_at: list[EventLink]  # those the plan looks at (see `leaving`)
+    gone: dict[str, Leaving]
+
+
+def gather(store: Store, company_id: str, worker: Worker, since: datetime) -> Gathered:
+    """Read what the plan needs for one worker from `since` on: desired events, links, and
+    why linked keys leave."""
     statuses = records.booking_statuses(store, company_id)
     bookings = records.worker_bookings(store, company_id, worker.id, since)
     blocks = records.worker_blocks(store, company_id, worker.id, since)
@@ -196,8 +201,8 @@ def gather(
     )
     items.update({str(EventKey.booking(i)): b for i, b in found_bookings.items()})
     items.update({str(EventKey.unavailable(i)): b for i, b in found_blocks.items()})
-    links, gone = leaving(worker, links, desired, items, statuses, since)
-    return desired, links, gone
+    looked_at, gone = leaving(worker, links, desired, items, statuses, since)
+    return Gathered(desired, links, looked_at, gone)
 
 
 # -- apply ------------------------------------------------------------------------
@@ -209,23 +214,28 @@ def push_worker(
     company_id: str,
     worker: Worker,
     calendar_id: str,
+    since: datetime,
     google_events: list[dict] | None = None,
 ) -> Pushed:
-    """Bring the worker's events in company calendar `calendar_id` to the desired state.
-    With `google_events` (the calendar's live events of the company, listed by the daily
+    """Bring the worker's events in company calendar `calendar_id` to the desired state,
+    for what ends after `since` (see PUSH_WINDOW). With `google_events` (the calendar's
+    live events of the company ending after the same `since`, listed by the daily
     reconcile), what Google really holds corrects the links first, and events of ours
-    that nothing accounts for are deleted."""
-    now = datetime.now(UTC)
-    desired, links, gone = gather(store, company_id, worker, now)
-    found = None
+    that no link accounts for are deleted."""
+    found = gather(store, company_id, worker, since)
+    links = found.looked_at
+    drifted = None
     if google_events is not None:
-        found = drift(links, google_events, worker.id)
-        links = found.links
-    actions = plan(desired, links, calendar_id, gone)
+        # Judged against every link read: an event left alone (it ended before the
+        # window) is still accounted for.
+        drifted = drift(found.links, google_events, worker.id, calendar_id)
+        corrected = {link.key: link for link in drifted.links}
+        links = [corrected[link.key] for link in found.looked_at]
+    actions = plan(found.desired, links, calendar_id, found.gone)
     pushed = apply(store, calendar, company_id, worker.id, calendar_id, actions)
-    if found is not None:
-        pushed.repaired = found.missing + found.edited
-        pushed.deleted_extra = _delete_extra(calendar, calendar_id, found.extra)
+    if drifted is not None:
+        pushed.repaired = drifted.missing + drifted.edited
+        pushed.deleted_extra = _delete_extra(calendar, calendar_id, drifted.extra)
     return pushed
 
 

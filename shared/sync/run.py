@@ -188,20 +188,23 @@ class _AccountRun:
         calendars and compares every worker's events with what Google holds."""
         inserted: dict[str, int] = {}
         began = datetime.now(UTC)
+        since = began - push.PUSH_WINDOW  # one window for the links and Google's listing
         with calling_google(on_unauthorized=self._forget_cached_token(account)):
             self._set_up(company, account, pending, again=reconciling)
-            google_events = self._our_events() if reconciling and company.pushes else None
+            google_events = None
+            if reconciling and company.pushes:
+                google_events = self._our_events(since)
             repaired = 0
             for worker in pending:
                 if not company.pushes:
                     continue  # disabled or pull_only: nothing goes to Google
                 try:
-                    pushed = self._push(worker, google_events)
+                    pushed = self._push(worker, since, google_events)
                 except CalendarGone:
                     # Deleted by the account holder: a new company calendar, everything again.
                     log.info("company calendar of %s/%s is gone", self.company_id, self.sub)
                     self._set_up(company, account, pending, again=True)
-                    pushed = self._push(worker)
+                    pushed = self._push(worker, since)
                 inserted[worker.id] = pushed.inserted
                 repaired += pushed.repaired + pushed.deleted_extra
         if reconciling:
@@ -211,14 +214,15 @@ class _AccountRun:
             log.info("reconciled %s/%s: %d events repaired", self.company_id, self.sub, repaired)
         return inserted
 
-    def _our_events(self) -> list[dict]:
+    def _our_events(self, since: datetime) -> list[dict]:
         assert self.calendar is not None and self.setup is not None
-        since = datetime.now(UTC) - push.PUSH_WINDOW
         return self.calendar.our_events(
             self.setup.company_calendar_id, self.company_id, since.isoformat()
         )
 
-    def _push(self, worker: Worker, google_events: list[dict] | None = None) -> push.Pushed:
+    def _push(
+        self, worker: Worker, since: datetime, google_events: list[dict] | None = None
+    ) -> push.Pushed:
         assert self.setup is not None and self.calendar is not None
         pushed = push.push_worker(
             self.store,
@@ -226,6 +230,7 @@ class _AccountRun:
             self.company_id,
             worker,
             self.setup.company_calendar_id,
+            since,
             google_events,
         )
         if pushed.calls or pushed.refused:

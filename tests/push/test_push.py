@@ -451,3 +451,18 @@ def test_a_refused_grant_parks_the_booking_until_the_worker_reconnects(company):
     company.connect("w1", email=ANN)
     wait_until(lambda: company.events_of(ANN, "w1", "b1"), timeout=20)
     assert pushed(company, "b1")["w1"]["state"] == "synced"
+
+
+def test_a_booking_moved_before_the_push_window_keeps_its_event_through_a_reconcile(company):
+    company.put("b1", snapshot(1, "w1"))
+    pushed(company, "b1")
+    (before,) = company.events_of(ANN, "w1", "b1")
+    company.forget_calls()
+    company.put("b1", snapshot(2, "w1", start=day(-40)))  # history now: left as it is
+    company.settled()
+    assert company.calls() == {}
+    token = service_token(company.stack.config, "/cron/reconcile")
+    assert company.stack.request("POST", "/cron/reconcile", token=token).status_code == 200
+    company.settled()
+    (after,) = company.events_of(ANN, "w1", "b1")
+    assert after["etag"] == before["etag"]

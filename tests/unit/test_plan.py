@@ -331,7 +331,7 @@ def listed(
 
 def test_a_synced_event_missing_from_google_is_marked_removed_and_written_again():
     old = link(version=3)
-    found = drift([old], [listed("booking:2")], "w1")
+    found = drift([old], [listed("booking:2")], "w1", CAL)
     removed = replace(old, state=LinkState.REMOVED)
     assert (found.links, found.missing, found.edited) == ([removed], 1, 0)
     event = desired(version=3)
@@ -340,7 +340,7 @@ def test_a_synced_event_missing_from_google_is_marked_removed_and_written_again(
 
 def test_a_cancelled_event_counts_as_missing():
     old = link(version=3)
-    found = drift([old], [listed(status="cancelled")], "w1")
+    found = drift([old], [listed(status="cancelled")], "w1", CAL)
     assert (found.links, found.missing, found.extra) == (
         [replace(old, state=LinkState.REMOVED)],
         1,
@@ -350,7 +350,7 @@ def test_a_cancelled_event_counts_as_missing():
 
 def test_an_event_edited_in_google_loses_its_hash_and_is_written_over_its_new_etag():
     old = link(version=3)
-    found = drift([old], [listed(etag="etag-2")], "w1")
+    found = drift([old], [listed(etag="etag-2")], "w1", CAL)
     edited = replace(old, etag="etag-2", content_hash=None)
     assert (found.links, found.missing, found.edited, found.extra) == ([edited], 0, 1, [])
     event = desired(version=3)
@@ -361,7 +361,7 @@ def test_an_event_edited_in_google_loses_its_hash_and_is_written_over_its_new_et
 
 def test_a_failed_live_link_whose_event_was_edited_takes_the_new_etag():
     old = link(content="v1", state=LinkState.FAILED, refused="v2")
-    found = drift([old], [listed(etag="etag-2")], "w1")
+    found = drift([old], [listed(etag="etag-2")], "w1", CAL)
     assert (found.links, found.edited) == ([replace(old, etag="etag-2", content_hash=None)], 1)
 
 
@@ -370,15 +370,25 @@ def test_a_failed_live_link_whose_event_was_edited_takes_the_new_etag():
     [
         (link(), [listed()]),
         (link(state=LinkState.FAILED, refused="v2"), [listed()]),
+        # Gone from Google, but its content was refused: not sent again until it changes.
+        (link(state=LinkState.FAILED, refused="v2"), []),
         (link(state=LinkState.REMOVED), []),
         (link(state=LinkState.DETACHED), []),
         (link(state=LinkState.DETACHED), [listed(etag="edited-by-the-worker")]),
         (link(state=LinkState.FAILED, generation=None, content=None, refused="v1"), []),
     ],
-    ids=["synced", "failed", "removed", "detached", "detached-edited", "never-written"],
+    ids=[
+        "synced",
+        "failed",
+        "failed-missing",
+        "removed",
+        "detached",
+        "detached-edited",
+        "never-written",
+    ],
 )
 def test_a_link_google_agrees_with_or_no_longer_ours_is_left_as_it_is(old, events):
-    assert drift([old], events, "w1") == Drift([old], 0, 0, [])
+    assert drift([old], events, "w1", CAL) == Drift([old], 0, 0, [])
 
 
 def test_events_of_this_worker_that_no_live_or_detached_link_names_are_extra_sorted():
@@ -398,7 +408,7 @@ def test_events_of_this_worker_that_no_live_or_detached_link_names_are_extra_sor
         listed("booking:1"),
         listed("unavailable:1", generation=1),
     ]
-    found = drift(links, events, "w1")
+    found = drift(links, events, "w1", CAL)
     stray = [event_id("booking:2", 0), event_id("booking:9", 0), event_id("unavailable:1", 0)]
     assert found.extra == stray
     assert (found.links, found.missing, found.edited) == (links, 0, 0)
@@ -414,7 +424,7 @@ def test_events_of_this_worker_that_no_live_or_detached_link_names_are_extra_sor
     ],
 )
 def test_only_a_live_or_detached_link_accounts_for_its_event(state, extra):
-    found = drift([link(state=state)], [listed()], "w1")
+    found = drift([link(state=state)], [listed()], "w1", CAL)
     assert found.extra == ([event_id("booking:1", 0)] if extra else [])
 
 
@@ -444,14 +454,14 @@ def _without(key: str) -> dict:
     ],
 )
 def test_events_not_of_this_worker_or_cancelled_are_none_of_its_business(event):
-    assert drift([], [event], "w1") == Drift([], 0, 0, [])
-    ours = drift([], [listed("booking:9")], "w1")  # the same event of this worker
+    assert drift([], [event], "w1", CAL) == Drift([], 0, 0, [])
+    ours = drift([], [listed("booking:9")], "w1", CAL)  # the same event of this worker
     assert ours.extra == [event_id("booking:9", 0)]
 
 
 def test_an_event_of_another_worker_under_our_id_does_not_keep_our_link_alive():
     old = link(version=3)
-    found = drift([old], [listed(worker="w2")], "w1")
+    found = drift([old], [listed(worker="w2")], "w1", CAL)
     assert (found.links, found.missing, found.extra) == (
         [replace(old, state=LinkState.REMOVED)],
         1,
@@ -462,7 +472,7 @@ def test_an_event_of_another_worker_under_our_id_does_not_keep_our_link_alive():
 def test_drift_counts_each_missing_and_edited_link():
     links = [link("booking:1"), link("booking:2"), link("booking:3"), link("booking:4")]
     events = [listed("booking:2", etag="etag-2"), listed("booking:3")]
-    found = drift(links, events, "w1")
+    found = drift(links, events, "w1", CAL)
     assert [x.state for x in found.links] == [
         LinkState.REMOVED,
         LinkState.SYNCED,
@@ -470,3 +480,11 @@ def test_drift_counts_each_missing_and_edited_link():
         LinkState.REMOVED,
     ]
     assert (found.missing, found.edited, found.extra) == (2, 1, [])
+
+
+def test_links_into_another_calendar_are_left_to_the_plan_not_counted_as_missing():
+    """After the company calendar was replaced, the old links are the plan's (Insert,
+    Forget): a drift repair does not count them as repaired."""
+    old = link(version=3, calendar="old-calendar")
+    found = drift([old], [], "w1", CAL)
+    assert (found.links, found.missing, found.edited, found.extra) == ([old], 0, 0, [])

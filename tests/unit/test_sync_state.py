@@ -106,6 +106,7 @@ def test_a_link_at_or_above_the_booking_version_reports_its_own_state(
         (company(enabled=False, direction="pull_only"), worker()),
         (company(), worker(NOT_CONNECTED)),
         (company(), worker(INVITED)),
+        (company(), worker(ConnectionState.DISCONNECTED)),  # no sync acts for it any more
     ],
     ids=[
         "unknown-worker",
@@ -114,6 +115,7 @@ def test_a_link_at_or_above_the_booking_version_reports_its_own_state(
         "disabled-pull-only",
         "not-connected",
         "invited",
+        "disconnected",
     ],
 )
 def test_nothing_a_sync_would_do_is_skipped(the_company, the_worker, record):
