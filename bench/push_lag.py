@@ -130,12 +130,21 @@ def _preload(stack: LocalStack, headers: dict, count: int) -> None:
 
 
 def _arrived(stack: LocalStack, email: str, calendar_id: str, booking_id: str, suburb: str):
+    """Whether the booking's event (looked up by its id, not by listing a big calendar) shows
+    the change."""
+    from shared.domain.booking import EventKey, event_id
+
+    worker_id = "w" + email.split("@")[0].removeprefix("w")
+    the_id = event_id("c1", worker_id, EventKey.booking(booking_id), 0)
+    google = stack.google
+
     def found() -> bool:
-        for event in stack.google.events(email, calendar_id):
-            private = event.get("extendedProperties", {}).get("private", {})
-            if private.get("booking_id") == booking_id:
-                return f"Suburb: {suburb}" in event.get("description", "")
-        return False
+        calendar = google.calendars.calendar(email, calendar_id)
+        try:
+            event = google.calendars.get_event(calendar, the_id)
+        except Exception:  # noqa: BLE001 - not there yet
+            return False
+        return f"Suburb: {suburb}" in event.get("description", "")
 
     return found
 
@@ -217,7 +226,8 @@ def _no_op_calls(stack: LocalStack, headers: dict, last: dict[str, dict]) -> int
 
     def settled() -> bool:
         workers = store.workers("c1").stream()
-        return not any(w.to_dict().get("sync_pending_since") for w in workers)
+        markers = ("sync_pending_since", "push_pending_since")
+        return not any(w.to_dict().get(m) for w in workers for m in markers)
 
     wait_until(settled, timeout=30)
     return sum(_calendar_calls(stack).values())

@@ -84,7 +84,11 @@ class Worker:
     timezone: str | None = None  # None: the Google account's own zone where one is needed
     connection: Connection = field(default_factory=Connection)
     invitation: Invitation = field(default_factory=Invitation)
-    sync_pending_since: datetime | None = None
+    sync_pending_since: datetime | None = None  # a full look is due
+    # Booking or block changes waiting to be pushed (a look at just these keys suffices
+    # unless a full look is due too): written by the mutations' outbox.
+    push_pending_since: datetime | None = None
+    push_keys: tuple[str, ...] = ()
     grant_offer: GrantOffer | None = None
 
     @classmethod
@@ -98,8 +102,15 @@ class Worker:
             connection=Connection.from_record(record.get("connection")),
             invitation=Invitation.from_record(record.get("invitation")),
             sync_pending_since=record.get("sync_pending_since"),
+            push_pending_since=record.get("push_pending_since"),
+            push_keys=tuple(record.get("push_keys") or ()),
             grant_offer=GrantOffer.from_record(record.get("grant_offer")),
         )
+
+    @property
+    def pending(self) -> bool:
+        """Whether a look at the worker is due (a full one, or of changed keys)."""
+        return self.sync_pending_since is not None or self.push_pending_since is not None
 
     @property
     def display_name(self) -> str:

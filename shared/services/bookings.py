@@ -26,7 +26,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.config import Config
-from shared.domain.booking import Booking
+from shared.domain.booking import Booking, EventKey
 from shared.domain.company import Company
 from shared.domain.event_link import EventLink
 from shared.domain.worker import Worker
@@ -133,14 +133,15 @@ def _write_bookings(store: Store, company_id: str, chunk: list) -> _ChunkApplied
         newer = [
             item for item in chunk if current.get(item.id, {}).get("version", -1) < item.version
         ]
-        affected = sorted(
-            {w for item in newer for w in (*_assignees(current.get(item.id)), *item.worker_ids)}
-        )
+        keys: dict[str, set[str]] = {}
+        for item in newer:
+            for worker_id in {*_assignees(current.get(item.id)), *item.worker_ids}:
+                keys.setdefault(worker_id, set()).add(str(EventKey.booking(item.id)))
         now = datetime.now(UTC)
         for item in newer:
             transaction.set(refs[item.id], _stored(current.get(item.id), item.record(), now))
-        _mark_pending(store, transaction, company_id, affected, now)
-        return _ChunkApplied(len(newer), tuple(affected))
+        _mark_pending(store, transaction, company_id, keys, now)
+        return _ChunkApplied(len(newer), tuple(sorted(keys)))
 
     return store.transact(write)
 
@@ -191,7 +192,8 @@ def _write(
         affected = sorted({*_assignees(current), *assignees})
         now = datetime.now(UTC)
         outcome = Applied(True, tuple(affected))
-        return _stored(current, snapshot, now), _markers(store, company_id, affected, now)
+        markers = _markers(store, company_id, affected, _key(ref), now)
+        return _stored(current, snapshot, now), markers
 
     store.modify_with(ref, write)
     return outcome
@@ -213,36 +215,45 @@ def _delete(
         # A tombstone keeps the version (a late PUT with an older one stays ignored) and who
         # the booking was pushed to, for the look that takes its events away.
         tombstone = {**(current or {}), "version": version, "deleted": True, "updated_at": now}
-        return tombstone, _markers(store, company_id, affected, now)
+        return tombstone, _markers(store, company_id, affected, _key(ref), now)
 
     store.modify_with(ref, delete)
     return outcome
 
 
-def _markers(store: Store, company_id: str, worker_ids: Iterable[str], now: datetime) -> list:
-    """The pending markers that commit with a mutation (blind writes: no read locks)."""
-    return [(store.worker(company_id, w), {"sync_pending_since": now}) for w in worker_ids]
-
-
-def _read(ref: firestore.DocumentReference, transaction) -> dict | None:
-    snapshot = ref.get(transaction=transaction)
-    return snapshot.to_dict() if snapshot.exists else None
-
-
 def _on_roster(store: Store, company_id: str, worker_ids: Iterable[str]) -> set[str]:
-    """The workers of `worker_ids` on the roster. Read outside the mutation's transaction:
+    """The workers of `worker_ids` on the roster. Read outside the mutation's write:
     workers are never removed, and a transaction reading a worker's document would queue
     behind every other booking of that worker being written at the same moment."""
     refs = [store.worker(company_id, worker_id) for worker_id in sorted(set(worker_ids))]
     return {s.id for s in store.client.get_all(refs) if s.exists} if refs else set()
 
 
+def _key(ref: firestore.DocumentReference) -> str:
+    """The event key a booking's or block's document stands for."""
+    if ref.parent.id == "bookings":
+        return str(EventKey.booking(ref.id))
+    return str(EventKey.unavailable(ref.id))
+
+
+def _markers(
+    store: Store, company_id: str, worker_ids: Iterable[str], key: str, now: datetime
+) -> list:
+    """The push markers that commit with a mutation: the worker's look need only push
+    `key` (blind writes: no read locks, so a burst of changes for one worker never queues)."""
+    fields = {"push_pending_since": now, "push_keys": firestore.ArrayUnion([key])}
+    return [(store.worker(company_id, w), fields) for w in worker_ids]
+
+
 def _mark_pending(
-    store: Store, transaction, company_id: str, worker_ids: Iterable[str], now: datetime
+    store: Store, transaction, company_id: str, keys: dict[str, set[str]], now: datetime
 ) -> None:
-    """Write-only: the markers take no read lock on the workers' documents."""
-    for worker_id in worker_ids:
-        transaction.update(store.worker(company_id, worker_id), {"sync_pending_since": now})
+    """`_markers` within a transaction, for each worker the keys that changed for it."""
+    for worker_id, worker_keys in sorted(keys.items()):
+        transaction.update(
+            store.worker(company_id, worker_id),
+            {"push_pending_since": now, "push_keys": firestore.ArrayUnion(sorted(worker_keys))},
+        )
 
 
 def _request_looks(config: Config, company_id: str, worker_ids: Iterable[str]) -> None:

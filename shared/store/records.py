@@ -117,12 +117,16 @@ _BATCH = 400
 
 
 def pending_since_before(store: Store, cutoff: datetime) -> list[tuple[str, str]]:
-    """(company_id, worker_id) of every worker whose sync look has waited since before
-    `cutoff`, across companies (a collection-group query; see infra for its index)."""
-    query = store.client.collection_group("workers").where(
-        filter=FieldFilter("sync_pending_since", "<", cutoff)
-    )
-    return [(snapshot.reference.parent.parent.id, snapshot.id) for snapshot in query.stream()]
+    """(company_id, worker_id) of every worker whose look (full, or of pushed keys) has
+    waited since before `cutoff`, across companies (collection-group queries; see infra
+    for their indexes)."""
+    found: set[tuple[str, str]] = set()
+    for marker in ("sync_pending_since", "push_pending_since"):
+        query = store.client.collection_group("workers").where(
+            filter=FieldFilter(marker, "<", cutoff)
+        )
+        found.update((s.reference.parent.parent.id, s.id) for s in query.stream())
+    return sorted(found)
 
 
 def delete_busy_blocks(store: Store, company_id: str, worker_id: str) -> int:
@@ -200,6 +204,14 @@ def event_links(store: Store, company_id: str, worker_id: str, since: datetime) 
         .where(filter=FieldFilter("end", ">", since))
     )
     return [EventLink.from_record(snapshot.to_dict()) for snapshot in query.stream()]
+
+
+def links_by_key(store: Store, company_id: str, worker_id: str, keys: list[str]) -> list[EventLink]:
+    """The worker's link records of `keys` (those that exist)."""
+    if not keys:
+        return []
+    refs = [store.event_links(company_id).document(link_id(worker_id, key)) for key in keys]
+    return [EventLink.from_record(s.to_dict()) for s in store.client.get_all(refs) if s.exists]
 
 
 def item_links(store: Store, company_id: str, kind: str, item_id: str) -> list[EventLink]:

@@ -205,6 +205,35 @@ def gather(store: Store, company_id: str, worker: Worker, since: datetime) -> Ga
     return Gathered(desired, links, looked_at, gone)
 
 
+def gather_keys(
+    store: Store, company_id: str, worker: Worker, since: datetime, keys: Iterable[str]
+) -> Gathered:
+    """`gather`, for just the changed `keys` (a booking or block mutation's look): reads in
+    proportion to the change, not to the worker's calendar."""
+    parsed = [EventKey.parse(key) for key in sorted(set(keys))]
+    statuses = records.booking_statuses(store, company_id)
+    bookings = records.bookings_by_id(
+        store, company_id, [key.id for key in parsed if key.kind == "booking"]
+    )
+    blocks = records.blocks_by_id(
+        store, company_id, [key.id for key in parsed if key.kind == "unavailable"]
+    )
+    desired = desired_events(
+        company_id,
+        worker,
+        [booking for booking in bookings.values() if booking.end > since],
+        statuses,
+        [block for block in blocks.values() if block.end > since],
+    )
+    links = records.links_by_key(store, company_id, worker.id, [str(key) for key in parsed])
+    items: dict[str, Booking | UnavailableBlock] = {
+        **{str(EventKey.booking(i)): b for i, b in bookings.items()},
+        **{str(EventKey.unavailable(i)): b for i, b in blocks.items()},
+    }
+    looked_at, gone = leaving(worker, links, desired, items, statuses, since)
+    return Gathered(desired, links, looked_at, gone)
+
+
 # -- apply ------------------------------------------------------------------------
 
 
@@ -216,13 +245,17 @@ def push_worker(
     calendar_id: str,
     since: datetime,
     google_events: list[dict] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> Pushed:
     """Bring the worker's events in company calendar `calendar_id` to the desired state,
     for what ends after `since` (see PUSH_WINDOW). With `google_events` (the calendar's
     live events of the company ending after the same `since`, listed by the daily
     reconcile), what Google really holds corrects the links first, and events of ours
-    that no link accounts for are deleted."""
-    found = gather(store, company_id, worker, since)
+    that no link accounts for are deleted. With `keys`, only those keys are looked at."""
+    if keys is not None and google_events is None:
+        found = gather_keys(store, company_id, worker, since, keys)
+    else:
+        found = gather(store, company_id, worker, since)
     links = found.looked_at
     drifted = None
     if google_events is not None:

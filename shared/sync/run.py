@@ -88,7 +88,7 @@ def look_at_worker(config: Config, store: Store, company_id: str, worker_id: str
         case Look.NOTHING:
             _settle(store, company_id, worker, {})
             return worker.connection.state.value
-    if worker.sync_pending_since is None:
+    if not worker.pending:
         # Asked to look (e.g. the company was renamed): the account's sync looks at whoever
         # is pending, so this worker is.
         store.worker(company_id, worker_id).update({"sync_pending_since": datetime.now(UTC)})
@@ -144,7 +144,7 @@ class _AccountRun:
         account = self._take_offer(account, members)
         reconciling = account is not None and account.needs_reconcile
         # A drift repair looks at every worker on the account; otherwise the pending ones.
-        pending = [w for w in members if reconciling or w.sync_pending_since is not None]
+        pending = [w for w in members if reconciling or w.pending]
         if account is None or not pending:
             return "idle"
         if not account.usable:
@@ -198,8 +198,11 @@ class _AccountRun:
             for worker in pending:
                 if not company.pushes:
                     continue  # disabled or pull_only: nothing goes to Google
+                # Only the changed keys, unless something asked for a full look.
+                full = reconciling or worker.sync_pending_since is not None
+                keys = None if full or not worker.connection.first_sync.done else worker.push_keys
                 try:
-                    pushed = self._push(worker, since, google_events)
+                    pushed = self._push(worker, since, google_events, keys)
                 except CalendarGone:
                     # Deleted by the account holder: a new company calendar, everything again.
                     log.info("company calendar of %s/%s is gone", self.company_id, self.sub)
@@ -221,7 +224,11 @@ class _AccountRun:
         )
 
     def _push(
-        self, worker: Worker, since: datetime, google_events: list[dict] | None = None
+        self,
+        worker: Worker,
+        since: datetime,
+        google_events: list[dict] | None = None,
+        keys: tuple[str, ...] | None = None,
     ) -> push.Pushed:
         assert self.setup is not None and self.calendar is not None
         pushed = push.push_worker(
@@ -232,6 +239,7 @@ class _AccountRun:
             self.setup.company_calendar_id,
             since,
             google_events,
+            keys,
         )
         if pushed.calls or pushed.refused:
             log.info("pushed for %s/%s: %s", self.company_id, worker.id, pushed)
@@ -372,8 +380,10 @@ def _clear_offer(store: Store, company_id: str, worker: Worker) -> None:
 
 
 def _settle(store: Store, company_id: str, worker: Worker, updates: dict) -> None:
-    """Apply `updates`; clear the pending marker only if nothing newer arrived meanwhile."""
+    """Apply `updates`; clear the markers the look saw, only if nothing newer arrived
+    meanwhile (a key changed again is written again, so it stays)."""
     seen_pending = worker.sync_pending_since
+    seen_push = worker.push_pending_since
 
     def settle(current: dict | None) -> dict | None:
         if current is None:
@@ -381,6 +391,9 @@ def _settle(store: Store, company_id: str, worker: Worker, updates: dict) -> Non
         changes = {**updates, "last_looked_at": datetime.now(UTC)}
         if current.get("sync_pending_since") == seen_pending:
             changes["sync_pending_since"] = None
+        if seen_push is not None and current.get("push_pending_since") == seen_push:
+            changes["push_pending_since"] = None
+            changes["push_keys"] = firestore.ArrayRemove(list(worker.push_keys))
         return changes
 
     store.modify(store.worker(company_id, worker.id), settle)

@@ -80,7 +80,8 @@ class PushCompany(Company):
 
         def quiet() -> bool:
             workers = self.stack.db.collection(f"companies/{self.id}/workers").stream()
-            if any(w.to_dict().get("sync_pending_since") for w in workers):
+            markers = ("sync_pending_since", "push_pending_since")
+            if any(w.to_dict().get(m) for w in workers for m in markers):
                 return False
             accounts = self.stack.db.collection(f"companies/{self.id}/accounts").stream()
             return not any(a.to_dict().get("sync_lease") for a in accounts)

@@ -44,13 +44,13 @@ def stored(company: Company, booking_id: str) -> dict:
 
 def pending(company: Company, worker_id: str):
     worker = company.stack.db.document(f"companies/c1/workers/{worker_id}").get().to_dict()
-    return worker.get("sync_pending_since")
+    return worker.get("push_pending_since") and worker.get("push_keys")
 
 
 def clear_pending(company: Company, *worker_ids: str) -> None:
     for worker_id in worker_ids:
         company.stack.db.document(f"companies/c1/workers/{worker_id}").update(
-            {"sync_pending_since": None}
+            {"push_pending_since": None, "push_keys": []}
         )
 
 
