@@ -7,6 +7,7 @@ import functions_framework
 
 from shared.config import get_config
 from shared.errors import NotFound
+from shared.services.poll import poll
 from shared.services.reconcile import request_reconcile
 from shared.services.sweep import sweep
 from shared.store.firestore import Store
@@ -20,6 +21,10 @@ def run_job(request: flask.Request, job: str):
     config = get_config()
     if job == "sweep":
         return {"job": job, "requeued": sweep(config, Store.for_config(config))}
+    if job == "poll":
+        body = request.get_json(silent=True) or {}
+        everything = body.get("all") is True
+        return {"job": job, "calendars": poll(config, Store.for_config(config), everything)}
     if job == "reconcile":
         return {"job": job, "accounts": request_reconcile(config, Store.for_config(config))}
     raise NotFound(f"no cron job {job!r}", field="job")

@@ -70,6 +70,11 @@ class Company:
         """Whether bookings go to Google at all: integration on and not `pull_only`."""
         return self.enabled and self.sync_direction != "pull_only"
 
+    @property
+    def imports(self) -> bool:
+        """Whether Google events come in as busy time: integration on and not `push_only`."""
+        return self.enabled and self.sync_direction != "push_only"
+
     def delegates(self, worker: Worker) -> bool:
         """Workspace domain-wide delegation connects this worker without consent: a private
         client with a service-account key, and an active worker of the Workspace's domain."""

@@ -8,7 +8,7 @@ leave as the library raises them; `shared.google.errors.calling_google` reads th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -64,6 +64,18 @@ class Calendar(Protocol):
         id, etag, status and private extended properties."""
         ...
 
+    def event_pages(
+        self,
+        calendar_id: str,
+        *,
+        sync_token: str | None = None,
+        time_min: str | None = None,
+        time_max: str | None = None,
+    ) -> Iterator[EventPage]:
+        """The calendar's events page by page (recurring ones as their instances): changes
+        since `sync_token`, or everything between `time_min` and `time_max`."""
+        ...
+
 
 class EventGone(Exception):
     """The event is no longer in the calendar (deleted by the account holder, or never there)."""
@@ -71,6 +83,18 @@ class EventGone(Exception):
 
 class CalendarGone(Exception):
     """The company calendar is not in the account any more (the user deleted it)."""
+
+
+class SyncTokenExpired(Exception):
+    """Google no longer honours the stored sync token (410): list everything again."""
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """One page of `events.list`; the last one carries the token for the next increment."""
+
+    items: list[dict]
+    next_sync_token: str | None = None
 
 
 class GoogleCalendar:
@@ -219,6 +243,36 @@ class GoogleCalendar:
             page_token = page.get("nextPageToken")
             if not page_token:
                 return found
+
+    def event_pages(
+        self,
+        calendar_id: str,
+        *,
+        sync_token: str | None = None,
+        time_min: str | None = None,
+        time_max: str | None = None,
+    ) -> Iterator[EventPage]:
+        """Pages as Google gives them: one may be short or empty while more follow; only
+        the last carries `nextSyncToken`. SyncTokenExpired on 410 (fullSyncRequired)."""
+        query: dict = {"calendarId": calendar_id, "singleEvents": True, "maxResults": 2500}
+        if sync_token:
+            query["syncToken"] = sync_token  # with the same other parameters as the full list
+        else:
+            query.update(timeMin=time_min, timeMax=time_max)
+        page_token = None
+        while True:
+            try:
+                page = self._service.events().list(**query, pageToken=page_token).execute()
+            except HttpError as exc:
+                if exc.status_code == 410:
+                    raise SyncTokenExpired(calendar_id) from exc
+                raise
+            page_token = page.get("nextPageToken")
+            yield EventPage(
+                page.get("items", []), None if page_token else page.get("nextSyncToken")
+            )
+            if not page_token:
+                return
 
     # -- several writes at once ----------------------------------------------------------
 

@@ -92,6 +92,17 @@ class AccountSwitched(_Message):
     new_email: str
 
 
+class CalendarImport(_Message):
+    """Bring the busy blocks of one imported calendar of a Google account up to date
+    (incrementally, or in full when Google asks for it). Named per calendar and time
+    slice (`request_import`), so a burst of notifications becomes one task."""
+
+    kind: Literal["calendar_import"] = "calendar_import"
+    company_id: str
+    sub: str
+    calendar_id: str
+
+
 class ReleaseGrant(_Message):
     """Give a grant nobody uses back to Google."""
 
@@ -108,6 +119,7 @@ Message = (
     | ReauthAlert
     | AccountSwitched
     | ReleaseGrant
+    | CalendarImport
 )
 
 
@@ -143,6 +155,18 @@ def request_account_sync(
     name = f"account-{account}-{int(slice_end * 1000)}"
     delay = timedelta(seconds=slice_end - now)
     send(config, AccountSync(company_id=company_id, sub=sub), name=name, delay=delay)
+
+
+def request_import(config: Config, company_id: str, sub: str, calendar_id: str) -> None:
+    """Ask for an import of one calendar, coalesced per calendar and time slice as
+    `request_account_sync` is per account."""
+    now = time.time()
+    slice_end = (math.floor(now / ACCOUNT_SLICE) + 1) * ACCOUNT_SLICE
+    key = hashlib.sha256(f"{company_id}\n{sub}\n{calendar_id}".encode()).hexdigest()[:32]
+    name = f"import-{key}-{int(slice_end * 1000)}"
+    delay = timedelta(seconds=slice_end - now)
+    message = CalendarImport(company_id=company_id, sub=sub, calendar_id=calendar_id)
+    send(config, message, name=name, delay=delay)
 
 
 def request_sync(config: Config, company_id: str, worker_id: str) -> None:

@@ -15,6 +15,7 @@ from shared.config import Config
 from shared.queue import messages
 from shared.services import alerts, grants, invitation_rounds, invitations, workers
 from shared.store.firestore import Store
+from shared.sync.busy_import import import_calendar
 from shared.sync.run import look_at_worker, sync_account
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def _run(config: Config, store: Store, task: messages.Message) -> str:
                     task.new_email,
                 )
             )
+        case messages.CalendarImport():
+            return import_calendar(config, store, task.company_id, task.sub, task.calendar_id)
         case messages.ReleaseGrant():
             return grants.release(config, store, task.grant_id)
     raise TypeError(f"no handler for {type(task).__name__}")  # pragma: no cover

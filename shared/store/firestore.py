@@ -10,7 +10,8 @@ Layout (all under the company, so one company can never read another's data):
     companies/{company_id}/bookings/{id}        bookings as mirrored: snapshot, version, generation
     companies/{company_id}/unavailability/{id}  unavailable time, likewise
     companies/{company_id}/event_links/{worker_id}|{key}  what was last pushed to Google
-    companies/{company_id}/busy_blocks/{id}     workers' Google events, imported as busy time
+    companies/{company_id}/calendar_imports/{sub}|{calendar_id}  an imported calendar's state
+    companies/{company_id}/busy_blocks/{sub}|{calendar_id}|{event_id}  Google events as busy time
 except what Google itself shares across companies:
     grants/{grant_id}                           one OAuth grant per client and Google account
                                                 (sealed refresh token, companies using it);
@@ -191,6 +192,10 @@ class Store:
     def event_links(self, company_id: str) -> firestore.CollectionReference:
         """What was last written to Google per worker and event key (domain/event_link.py)."""
         return self.company(company_id).collection("event_links")
+
+    def calendar_imports(self, company_id: str) -> firestore.CollectionReference:
+        """Per imported calendar of an account: sync token, lease, pending marker."""
+        return self.company(company_id).collection("calendar_imports")
 
     def busy_blocks(self, company_id: str) -> firestore.CollectionReference:
         """Workers' own Google events, imported as busy time."""

@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 SYNC_LEASE = timedelta(seconds=30)
 
 
-class AccountLease:
-    def __init__(self, store: Store, company_id: str, sub: str) -> None:
-        self._ref = store.accounts(company_id).document(sub)
+class Lease:
+    """A short lease on one document (an account, an imported calendar)."""
+
+    def __init__(self, store: Store, ref: firestore.DocumentReference) -> None:
+        self._ref = ref
         self._store = store
         self._holder = uuid.uuid4().hex
         self.held = False
@@ -102,6 +104,13 @@ class AccountLease:
     )
     def _with_retries(write):
         return write()
+
+
+class AccountLease(Lease):
+    """One sync at a time per Google account."""
+
+    def __init__(self, store: Store, company_id: str, sub: str) -> None:
+        super().__init__(store, store.accounts(company_id).document(sub))
 
 
 class _Held(Exception):

@@ -43,7 +43,7 @@ from shared.secrets.crypto import secret_box
 from shared.services import delegation, grants, reauthorization
 from shared.store import records
 from shared.store.firestore import Store
-from shared.sync import push
+from shared.sync import busy_import, push
 from shared.sync.account_setup import AccountSetup, set_up_account
 from shared.sync.lease import AccountLease
 
@@ -359,6 +359,12 @@ class _AccountRun:
             }
         )
         self.lease.renew()
+        if company.imports:
+            # The calendars were (re)read: import each selected one (a first import, or a
+            # catch-up after a resync or a change of selection).
+            fresh = records.account(self.store, self.company_id, self.sub)
+            if fresh is not None:
+                busy_import.request_imports(self.config, self.company_id, fresh)
 
     def _show_error(self, workers: list[Worker], message: str) -> None:
         for worker in workers:

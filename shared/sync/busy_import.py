@@ -1,0 +1,302 @@
+"""Importing a worker's own Google events as busy time, one calendar at a time.
+
+A calendar's import holds that calendar's short lease (a notification that arrives
+meanwhile marks it dirty: one more round, never a lost change) and either
+
+- goes on from the stored `syncToken` (only what changed since), or
+- lists everything in the window (`IMPORT_BACK` before today to `IMPORT_AHEAD` after) when
+  there is no token, Google answered 410 (`fullSyncRequired`), or the window is a day
+  old (it slides daily); blocks not seen in a full list are then swept (mark and sweep:
+  each block carries the generation of the list that last saw it).
+
+Pages are written as they arrive (batched writes), so memory stays flat whatever the
+calendar's size; the token is stored only after the last page. An answer that would
+remove most of a calendar's blocks at once is held, not applied (vdirsyncer's
+`StorageEmpty` guard), and reported on the import until an admin's resync confirms it.
+
+    companies/{c}/calendar_imports/{sub}|{calendar_id}          token, window, lease, held
+    companies/{c}/busy_blocks/{sub}|{calendar_id}|{event_id}    one block per busy event
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared.config import Config
+from shared.domain.account import GoogleAccount
+from shared.domain.busy import BusyTime, busy_time
+from shared.google import credentials
+from shared.google.calendar import GoogleCalendar, SyncTokenExpired
+from shared.google.errors import GoogleRefused, GrantRefused, calling_google
+from shared.queue import messages
+from shared.store import records
+from shared.store.firestore import Store
+from shared.sync.lease import Lease
+
+log = logging.getLogger(__name__)
+
+IMPORT_BACK = timedelta(days=30)
+IMPORT_AHEAD = timedelta(days=365)
+# An answer removing more than this share of a calendar's blocks, and at least
+# MASS_REMOVAL_MIN of them, is held for an admin to confirm.
+MASS_REMOVAL_SHARE = 0.5
+MASS_REMOVAL_MIN = 10
+_WRITES_PER_COMMIT = 400
+MAX_ROUNDS = 10
+
+
+def import_id(sub: str, calendar_id: str) -> str:
+    return f"{sub}|{calendar_id}"
+
+
+def block_id(sub: str, calendar_id: str, event_id: str) -> str:
+    return f"{sub}|{calendar_id}|{event_id}"
+
+
+def window(now: datetime) -> tuple[datetime, datetime]:
+    """The import window: from midnight UTC `IMPORT_BACK` ago to `IMPORT_AHEAD` ahead."""
+    today = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+    return today - IMPORT_BACK, today + IMPORT_AHEAD
+
+
+def block_record(sub: str, calendar_id: str, busy: BusyTime, generation: str) -> dict:
+    """A busy block as stored. `range_start`/`range_end` bound it for range queries in any
+    viewer's zone (an all-day block is padded by 14 hours, the widest UTC offsets)."""
+    if busy.all_day:
+        assert busy.start_date is not None and busy.end_date is not None
+        pad = timedelta(hours=14)
+        range_start = datetime.combine(busy.start_date, time(), UTC) - pad
+        range_end = datetime.combine(busy.end_date, time(), UTC) + pad
+    else:
+        range_start, range_end = busy.start, busy.end
+    return {
+        "sub": sub,
+        "calendar_id": calendar_id,
+        "event_id": busy.event_id,
+        "summary": busy.summary,
+        "all_day": busy.all_day,
+        "start": busy.start,
+        "end": busy.end,
+        "start_date": busy.start_date.isoformat() if busy.start_date else None,
+        "end_date": busy.end_date.isoformat() if busy.end_date else None,
+        "recurring_event_id": busy.recurring_event_id,
+        "range_start": range_start,
+        "range_end": range_end,
+        "generation": generation,
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def import_calendar(config: Config, store: Store, company_id: str, sub: str, calendar_id: str):
+    """The CalendarImport task: returns what happened, for the log."""
+    ref = store.calendar_imports(company_id).document(import_id(sub, calendar_id))
+    lease = Lease(store, ref)
+    if not lease.take():
+        lease.mark_dirty()
+        if not lease.take():
+            return "coalesced"  # the running import goes round once more
+    try:
+        for _ in range(MAX_ROUNDS):
+            seen_dirty = int((ref.get().to_dict() or {}).get("dirty", 0))
+            outcome = _Import(config, store, company_id, sub, calendar_id, ref).run()
+            if lease.release_if_clean(seen_dirty):
+                return outcome
+            lease.renew()
+        messages.request_import(config, company_id, sub, calendar_id)
+        return outcome
+    finally:
+        lease.release()
+
+
+@dataclass
+class _Counts:
+    stored: int = 0
+    removed: int = 0
+    pending_removals: list[str] = field(default_factory=list)
+
+
+class _Import:
+    def __init__(self, config, store: Store, company_id: str, sub: str, calendar_id: str, ref):
+        self.config, self.store, self.company_id = config, store, company_id
+        self.sub, self.calendar_id, self.ref = sub, calendar_id, ref
+        self.blocks = store.busy_blocks(company_id)
+
+    def run(self) -> str:
+        company = records.company(self.store, self.company_id)
+        account = records.account(self.store, self.company_id, self.sub)
+        if not company.imports or account is None:
+            return "not_importing"
+        if not records.account_members(self.store, self.company_id, self.sub):
+            return "not_importing"  # nobody of the company is on the account
+        if not _selected(account, self.calendar_id):
+            removed = self._remove_all()
+            return f"not_selected ({removed} blocks removed)"
+        if not account.usable:
+            return "needs_reauth"
+        state = self.ref.get().to_dict() or {}
+        now = datetime.now(UTC)
+        since, until = window(now)
+        try:
+            with calling_google():
+                acting = credentials.for_account(self.config, self.store, company, account)
+                calendar = GoogleCalendar(self.config, acting)
+                token = state.get("sync_token")
+                if token and state.get("window_start") == since:
+                    try:
+                        return self._increment(calendar, token, state, account, since, until)
+                    except SyncTokenExpired:
+                        log.info("sync token of %s expired: full import", self.calendar_id)
+                return self._full(calendar, state, account, since, until)
+        except (GrantRefused, credentials.NeedsReauthorization):
+            return "needs_reauth"  # the account's next sync moves its workers to needs_reauth
+        except GoogleRefused as exc:
+            self.ref.set({"error": exc.message, "updated_at": now}, merge=True)
+            return "failed"
+
+    # -- the two ways of importing ------------------------------------------------------
+
+    def _increment(self, calendar, token, state, account, since, until) -> str:
+        generation = state.get("generation") or "none"
+        counts = _Counts()
+        next_token = None
+        for page in calendar.event_pages(self.calendar_id, sync_token=token):
+            self._store_page(page.items, generation, since, until, counts)
+            next_token = page.next_sync_token or next_token
+        if self._held(len(counts.pending_removals), state, account):
+            return "held"
+        self._delete(counts.pending_removals)
+        self._done({"sync_token": next_token})
+        return f"incremental: {counts.stored} stored, {len(counts.pending_removals)} removed"
+
+    def _full(self, calendar, state, account, since, until) -> str:
+        generation = uuid.uuid4().hex
+        counts = _Counts()
+        next_token = None
+        pages = calendar.event_pages(
+            self.calendar_id, time_min=since.isoformat(), time_max=until.isoformat()
+        )
+        for page in pages:
+            self._store_page(page.items, generation, since, until, counts)
+            next_token = page.next_sync_token or next_token
+        stale, total = self._stale(generation)
+        removals = counts.pending_removals + stale
+        if self._held(len(removals), state, account, total):
+            return "held"
+        self._delete(removals)
+        self._done(
+            {
+                "sync_token": next_token,
+                "generation": generation,
+                "window_start": since,
+                "full_at": datetime.now(UTC),
+            }
+        )
+        return f"full: {counts.stored} stored, {len(removals)} removed"
+
+    # -- writing ------------------------------------------------------------------------
+
+    def _store_page(self, items, generation, since, until, counts: _Counts) -> None:
+        batch, writes = self.store.client.batch(), 0
+        for event in items:
+            bid = block_id(self.sub, self.calendar_id, event["id"])
+            busy = busy_time(event)
+            if busy is None or not busy.overlaps(since, until):
+                counts.pending_removals.append(bid)  # gone, free, or out of the window
+                continue
+            batch.set(
+                self.blocks.document(bid),
+                block_record(self.sub, self.calendar_id, busy, generation),
+            )
+            writes += 1
+            counts.stored += 1
+            if writes == _WRITES_PER_COMMIT:
+                batch.commit()
+                batch, writes = self.store.client.batch(), 0
+        if writes:
+            batch.commit()
+
+    def _query(self):
+        return (
+            self.blocks.where(filter=FieldFilter("sub", "==", self.sub))
+            .where(filter=FieldFilter("calendar_id", "==", self.calendar_id))
+            .select(["generation"])
+        )
+
+    def _stale(self, generation: str) -> tuple[list[str], int]:
+        """Blocks of the calendar a full list did not see, and how many blocks it has."""
+        stale, total = [], 0
+        for snapshot in self._query().stream():
+            total += 1
+            if (snapshot.to_dict() or {}).get("generation") != generation:
+                stale.append(snapshot.id)
+        return stale, total
+
+    def _held(self, removing: int, state: dict, account: GoogleAccount, total=None) -> bool:
+        """Whether to hold removals that would empty most of the calendar."""
+        if removing < MASS_REMOVAL_MIN:
+            return False
+        if total is None:
+            total = sum(1 for _ in self._query().stream())
+        if removing <= MASS_REMOVAL_SHARE * total:
+            return False
+        held = state.get("held") or {}
+        confirmed = account.set_up_requested_at
+        if held and confirmed is not None and confirmed > held["at"]:
+            return False  # an admin's resync since the hold confirms it
+        note = (
+            f"Google's answer would remove {removing} of {total} busy blocks of this "
+            "calendar at once; held until an admin resyncs the worker to confirm."
+        )
+        self.ref.set(
+            {"held": {"at": datetime.now(UTC), "removing": removing, "of": total}, "error": note},
+            merge=True,
+        )
+        log.warning("import of %s/%s held: %s", self.company_id, self.calendar_id, note)
+        return True
+
+    def _delete(self, block_ids: list[str]) -> None:
+        for start in range(0, len(block_ids), _WRITES_PER_COMMIT):
+            batch = self.store.client.batch()
+            for bid in block_ids[start : start + _WRITES_PER_COMMIT]:
+                batch.delete(self.blocks.document(bid))
+            batch.commit()
+
+    def _remove_all(self) -> int:
+        ids = [snapshot.id for snapshot in self._query().stream()]
+        self._delete(ids)
+        self.ref.set({"sync_token": None, "window_start": None}, merge=True)
+        return len(ids)
+
+    def _done(self, fields: dict) -> None:
+        now = datetime.now(UTC)
+        self.ref.set(
+            {
+                **fields,
+                "sub": self.sub,
+                "calendar_id": self.calendar_id,
+                "last_import_at": now,
+                "error": None,
+                "held": None,
+                "updated_at": now,
+            },
+            merge=True,
+        )
+
+
+def _selected(account: GoogleAccount, calendar_id: str) -> bool:
+    if calendar_id == account.company_calendar_id:
+        return False  # our own events are never busy time
+    return any(c.id == calendar_id and c.selected for c in account.calendars)
+
+
+def request_imports(config: Config, company_id: str, account: GoogleAccount) -> int:
+    """Ask for an import of each selected calendar of the account; returns how many."""
+    chosen = [c.id for c in account.calendars if _selected(account, c.id)]
+    for calendar_id in chosen:
+        messages.request_import(config, company_id, account.sub, calendar_id)
+    return len(chosen)

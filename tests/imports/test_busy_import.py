@@ -1,0 +1,190 @@
+"""Google events come in as busy blocks: first import, increments, a full re-import after
+Google drops the sync token (no duplicates, vanished events swept), the mass-removal
+guard, and what is never imported. Driven through the HTTP API, the account holder's
+hooks on the Google stand-in and the cron jobs, as in production."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dev.tokens import service_token
+from tests.helpers import wait_until
+from tests.push.conftest import ANN, STATUSES, PushCompany, day, snapshot
+
+
+def timed(summary: str, start, hours: int = 1, **fields) -> dict:
+    end = start + timedelta(hours=hours)
+    return {
+        "summary": summary,
+        "start": {"dateTime": start.isoformat()},
+        "end": {"dateTime": end.isoformat()},
+        **fields,
+    }
+
+
+class ImportingCompany(PushCompany):
+    def blocks(self) -> dict[str, dict]:
+        """Busy blocks by Google event id."""
+        stored = self.stack.db.collection(f"companies/{self.id}/busy_blocks").stream()
+        return {b.to_dict()["event_id"]: b.to_dict() for b in stored}
+
+    def poll_all(self) -> int:
+        """Fire the poll job for every calendar; returns how many imports it asked for."""
+        token = service_token(self.stack.config, "/cron/poll")
+        answer = self.stack.request("POST", "/cron/poll", token=token, json={"all": True})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["calendars"]
+
+    def imports(self) -> list[dict]:
+        stored = self.stack.db.collection(f"companies/{self.id}/calendar_imports").stream()
+        return [i.to_dict() for i in stored]
+
+    def imported(self, after=None) -> None:
+        """Wait until every import has finished a run (after `after`, if given)."""
+
+        def finished() -> bool:
+            imports = self.imports()
+            return bool(imports) and all(
+                not i.get("sync_lease")
+                and i.get("last_import_at")
+                and (after is None or i["last_import_at"] > after)
+                for i in imports
+            )
+
+        wait_until(finished, timeout=20, what="imports finished")
+
+
+@pytest.fixture
+def company(stack) -> ImportingCompany:
+    company = ImportingCompany(stack)
+    company.enable()
+    for status_id, fields in STATUSES.items():
+        company.put_status(status_id, *fields)
+    company.add_worker("w1", ANN, name="Ann Hansen", timezone="Europe/Oslo")
+    return company
+
+
+def connect(company: ImportingCompany) -> None:
+    company.connect("w1")
+    company.wait_first_sync("w1")
+    company.settled()
+
+
+def test_events_already_in_google_are_imported_on_connect_and_free_ones_are_not(company):
+    google = company.stack.google
+    dentist = google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    free = google.insert_event(
+        ANN, "primary", timed("Maybe", day(2, 12), transparency="transparent")
+    )
+    holiday = google.insert_event(
+        ANN,
+        "primary",
+        {"summary": "Holiday", "start": {"date": "2026-12-24"}, "end": {"date": "2026-12-27"}},
+    )
+    far = google.insert_event(ANN, "primary", timed("Next year", day(400)))
+    connect(company)
+    blocks = wait_until(lambda: len(company.blocks()) == 2 and company.blocks(), timeout=20)
+    assert set(blocks) == {dentist["id"], holiday["id"]}
+    assert free["id"] not in blocks and far["id"] not in blocks  # free; outside the window
+    block = blocks[dentist["id"]]
+    assert (block["summary"], block["all_day"]) == ("Dentist", False)
+    assert block["start"] == day(2, 10) and block["end"] == day(2, 11)
+    assert (blocks[holiday["id"]]["start_date"], blocks[holiday["id"]]["end_date"]) == (
+        "2026-12-24",
+        "2026-12-27",
+    )
+
+
+def test_a_change_in_google_arrives_incrementally_with_one_list_call(company):
+    google = company.stack.google
+    event = google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    connect(company)
+    wait_until(lambda: event["id"] in company.blocks(), timeout=20)
+    company.imported()
+
+    google.patch_event(ANN, "primary", event["id"], timed("Dentist", day(3, 15)))
+    company.forget_calls()
+    before = datetime.now(UTC)
+    company.poll_all()
+    wait_until(lambda: company.blocks()[event["id"]]["start"] == day(3, 15), timeout=20)
+    company.imported(after=before)
+    assert company.calls().get("calendar.events.list") == 1
+
+    google.delete_event(ANN, "primary", event["id"])
+    company.poll_all()
+    wait_until(lambda: event["id"] not in company.blocks(), timeout=20)
+
+
+def test_an_invalidated_sync_token_reimports_without_duplicates_and_sweeps_the_vanished(company):
+    google = company.stack.google
+    kept = google.insert_event(ANN, "primary", timed("Kept", day(2, 10)))
+    gone = google.insert_event(ANN, "primary", timed("Gone", day(2, 13)))
+    connect(company)
+    wait_until(lambda: len(company.blocks()) == 2, timeout=20)
+    company.imported()
+    google.delete_event(ANN, "primary", gone["id"])
+    google.invalidate_sync_tokens(ANN, "primary")
+    company.poll_all()
+    wait_until(lambda: set(company.blocks()) == {kept["id"]}, timeout=20)
+    company.imported()
+    (state,) = company.imports()
+    assert state["sync_token"] and state["error"] is None
+
+
+def test_a_recurring_event_is_one_block_per_instance_and_a_cancelled_instance_goes(company):
+    google = company.stack.google
+    series = google.insert_event(
+        ANN,
+        "primary",
+        {
+            **timed("Class", day(2, 18)),
+            "start": {"dateTime": day(2, 18).isoformat(), "timeZone": "Europe/Oslo"},
+            "end": {"dateTime": day(2, 19).isoformat(), "timeZone": "Europe/Oslo"},
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+        },
+    )
+    connect(company)
+    blocks = wait_until(lambda: len(company.blocks()) == 3 and company.blocks(), timeout=20)
+    assert {b["recurring_event_id"] for b in blocks.values()} == {series["id"]}
+    company.imported()
+    second = sorted(blocks.values(), key=lambda b: b["start"])[1]
+    google.delete_event(ANN, "primary", second["event_id"])
+    company.poll_all()
+    wait_until(lambda: len(company.blocks()) == 2, timeout=20)
+    assert second["event_id"] not in company.blocks()
+
+
+def test_most_blocks_vanishing_at_once_is_held_until_an_admin_resyncs(company):
+    google = company.stack.google
+    events = [
+        google.insert_event(ANN, "primary", timed(f"Job {n}", day(2 + n, 9))) for n in range(12)
+    ]
+    connect(company)
+    wait_until(lambda: len(company.blocks()) == 12, timeout=20)
+    company.imported()
+    for event in events:
+        google.delete_event(ANN, "primary", event["id"])
+    company.poll_all()
+    wait_until(lambda: (company.imports()[0].get("held") or {}).get("removing") == 12, timeout=20)
+    assert len(company.blocks()) == 12  # held, not applied
+    assert "held" in company.imports()[0]["error"]
+
+    assert company.call("POST", "/workers/w1/resync").status_code == 202
+    wait_until(lambda: company.blocks() == {}, timeout=20)
+
+
+def test_the_company_calendar_is_never_imported_and_push_only_imports_nothing(company):
+    connect(company)
+    company.put("b1", snapshot(1, "w1"))
+    company.settled()
+    assert company.events_of(ANN, "w1", "b1")  # pushed into the company calendar
+    before = datetime.now(UTC)
+    assert company.poll_all() == 1  # the primary calendar only
+    company.imported(after=before)
+    assert company.blocks() == {}
+
+    company.enable(sync_direction="push_only")
+    company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    assert company.poll_all() == 0
