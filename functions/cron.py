@@ -11,6 +11,7 @@ from shared.services.poll import poll
 from shared.services.reconcile import request_reconcile
 from shared.services.sweep import sweep
 from shared.store.firestore import Store
+from shared.sync import channels
 from shared.web import Router
 
 router = Router()
@@ -25,6 +26,8 @@ def run_job(request: flask.Request, job: str):
         body = request.get_json(silent=True) or {}
         everything = body.get("all") is True
         return {"job": job, "calendars": poll(config, Store.for_config(config), everything)}
+    if job == "renew-channels":
+        return {"job": job, "calendars": channels.expiring(config, Store.for_config(config))}
     if job == "reconcile":
         return {"job": job, "accounts": request_reconcile(config, Store.for_config(config))}
     raise NotFound(f"no cron job {job!r}", field="job")

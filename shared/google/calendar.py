@@ -76,6 +76,15 @@ class Calendar(Protocol):
         since `sync_token`, or everything between `time_min` and `time_max`."""
         ...
 
+    def watch_events(self, calendar_id: str, channel_id: str, address: str, token: str) -> dict:
+        """Open a push channel on the calendar's events: Google's answer (`resourceId`,
+        `expiration` in ms since the epoch, as text)."""
+        ...
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        """Close a push channel (one already gone is closed)."""
+        ...
+
 
 class EventGone(Exception):
     """The event is no longer in the calendar (deleted by the account holder, or never there)."""
@@ -273,6 +282,19 @@ class GoogleCalendar:
             )
             if not page_token:
                 return
+
+    def watch_events(self, calendar_id: str, channel_id: str, address: str, token: str) -> dict:
+        body = {"id": channel_id, "type": "web_hook", "address": address, "token": token}
+        return self._service.events().watch(calendarId=calendar_id, body=body).execute()
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        try:
+            self._service.channels().stop(
+                body={"id": channel_id, "resourceId": resource_id}
+            ).execute()
+        except HttpError as exc:
+            if exc.status_code != 404:
+                raise
 
     # -- several writes at once ----------------------------------------------------------
 

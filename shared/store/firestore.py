@@ -12,7 +12,8 @@ Layout (all under the company, so one company can never read another's data):
     companies/{company_id}/event_links/{worker_id}|{key}  what was last pushed to Google
     companies/{company_id}/calendar_imports/{sub}|{calendar_id}  an imported calendar's state
     companies/{company_id}/busy_blocks/{sub}|{calendar_id}|{event_id}  Google events as busy time
-except what Google itself shares across companies:
+except what Google itself shares across companies, or names without the company:
+    channels/{channel_id}                       a push channel: whose calendar, its token's hash
     grants/{grant_id}                           one OAuth grant per client and Google account
                                                 (sealed refresh token, companies using it);
                                                 see services/grants.py. No endpoint reads it.
@@ -200,6 +201,10 @@ class Store:
     def busy_blocks(self, company_id: str) -> firestore.CollectionReference:
         """Workers' own Google events, imported as busy time."""
         return self.company(company_id).collection("busy_blocks")
+
+    def channel(self, channel_id: str) -> firestore.DocumentReference:
+        """A push channel, by the id a notification carries (shared/sync/channels.py)."""
+        return self.client.collection("channels").document(channel_id)
 
     def grant(self, grant_id: str) -> firestore.DocumentReference:
         """An OAuth grant, shared across companies (see shared/domain/grant.py)."""

@@ -36,6 +36,7 @@ from shared.google.errors import GoogleRefused, GrantRefused, calling_google
 from shared.queue import messages
 from shared.store import records
 from shared.store.firestore import Store
+from shared.sync import channels
 from shared.sync.lease import Lease
 
 log = logging.getLogger(__name__)
@@ -145,18 +146,31 @@ class _Import:
             with calling_google():
                 acting = credentials.for_account(self.config, self.store, company, account)
                 calendar = GoogleCalendar(self.config, acting)
-                token = state.get("sync_token")
-                if token and state.get("window_start") == since:
-                    try:
-                        return self._increment(calendar, token, state, account, since, until)
-                    except SyncTokenExpired:
-                        log.info("sync token of %s expired: full import", self.calendar_id)
-                return self._full(calendar, state, account, since, until)
+                outcome = self._import(calendar, state, account, since, until)
+                self._keep_channel(calendar, state)
+                return outcome
         except (GrantRefused, credentials.NeedsReauthorization):
             return "needs_reauth"  # the account's next sync moves its workers to needs_reauth
         except GoogleRefused as exc:
             self.ref.set({"error": exc.message, "updated_at": now}, merge=True)
             return "failed"
+
+    def _import(self, calendar, state, account, since, until) -> str:
+        token = state.get("sync_token")
+        if token and state.get("window_start") == since:
+            try:
+                return self._increment(calendar, token, state, account, since, until)
+            except SyncTokenExpired:
+                log.info("sync token of %s expired: full import", self.calendar_id)
+        return self._full(calendar, state, account, since, until)
+
+    def _keep_channel(self, calendar, state: dict) -> None:
+        current = state.get("channel")
+        opened = channels.keep_open(
+            self.config, self.store, calendar, self.company_id, self.sub, self.calendar_id, current
+        )
+        if opened is not None:
+            self.ref.set({"channel": opened}, merge=True)
 
     # -- the two ways of importing ------------------------------------------------------
 
@@ -267,9 +281,14 @@ class _Import:
             batch.commit()
 
     def _remove_all(self) -> int:
+        """The calendar is no longer imported: its blocks go, and its channel's
+        notifications do nothing from now on (Google lets it lapse)."""
         ids = [snapshot.id for snapshot in self._query().stream()]
         self._delete(ids)
-        self.ref.set({"sync_token": None, "window_start": None}, merge=True)
+        channel = (self.ref.get().to_dict() or {}).get("channel")
+        if channel:
+            channels.close(self.store, None, channel)
+        self.ref.set({"sync_token": None, "window_start": None, "channel": None}, merge=True)
         return len(ids)
 
     def _done(self, fields: dict) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dev.tokens import service_token
+from shared.queue.tasks import tasks_client
 from tests.helpers import wait_until
 from tests.push.conftest import ANN, STATUSES, PushCompany, day, snapshot
 
@@ -188,3 +189,80 @@ def test_the_company_calendar_is_never_imported_and_push_only_imports_nothing(co
     company.enable(sync_direction="push_only")
     company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
     assert company.poll_all() == 0
+
+
+# -- real time: the doorbell -----------------------------------------------------------
+
+
+def channel_of(company: ImportingCompany) -> dict:
+    (state,) = company.imports()
+    return state["channel"]
+
+
+def test_a_change_in_google_rings_the_doorbell_and_arrives_without_a_poll(company):
+    connect(company)
+    wait_until(lambda: company.imports() and company.imports()[0].get("channel"), timeout=20)
+    event = company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    wait_until(lambda: event["id"] in company.blocks(), timeout=20)
+
+
+def notify(company, channel_id: str, token: str, resource_id: str, state: str = "exists"):
+    headers = {
+        "X-Goog-Channel-ID": channel_id,
+        "X-Goog-Channel-Token": token,
+        "X-Goog-Resource-ID": resource_id,
+        "X-Goog-Resource-State": state,
+        "X-Goog-Message-Number": "7",
+    }
+    return company.stack.request("POST", "/notifications", token="", headers=headers)
+
+
+def imports_asked(company) -> int:
+    """Import tasks created so far: finished, and waiting in the queue (a request for an
+    import creates its task before the notification is answered)."""
+    config = company.stack.config
+    finished = company.stack.tasks.finished_tasks(f"projects/{config.project_id}/")
+    waiting = tasks_client(config).list_tasks(parent=config.queue_path(config.sync_queue))
+    names = [task.name for task in finished] + [task.name for task in waiting]
+    return sum(1 for name in names if "/tasks/import-" in name)
+
+
+def test_forged_unknown_and_sync_notifications_are_200_and_do_nothing(company):
+    connect(company)
+    channel = wait_until(
+        lambda: company.imports() and company.imports()[0].get("channel"), timeout=20
+    )
+    company.imported()
+    company.forget_calls()
+    tasks_before = imports_asked(company)
+    for args in [
+        (channel["id"], "not-the-token", channel["resource_id"]),
+        ("0123456789abcdef", "whatever", channel["resource_id"]),
+        ("../../etc", "x", "y"),
+        (channel["id"], "", channel["resource_id"], "sync"),
+    ]:
+        answer = notify(company, *args)
+        assert answer.status_code == 200, answer.text
+    assert company.calls() == {}
+    assert imports_asked(company) == tasks_before
+
+
+def test_a_channel_near_its_end_is_renewed_new_first_then_the_old_stopped(company):
+    connect(company)
+    old = wait_until(lambda: company.imports() and company.imports()[0].get("channel"), timeout=20)
+    company.imported()
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    db = company.stack.db
+    (state_ref,) = [d.reference for d in db.collection("companies/c1/calendar_imports").stream()]
+    state_ref.update({"channel.expiration": soon})
+    db.collection("channels").document(old["id"]).update({"expiration": soon})
+
+    token = service_token(company.stack.config, "/cron/renew-channels")
+    answer = company.stack.request("POST", "/cron/renew-channels", token=token)
+    assert answer.json()["calendars"] == 1
+    new = wait_until(lambda: (c := channel_of(company))["id"] != old["id"] and c, timeout=20)
+    assert not db.collection("channels").document(old["id"]).get().exists
+    assert db.collection("channels").document(new["id"]).get().exists
+    # The new channel rings the bell; the old one's token no longer does anything.
+    event = company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    wait_until(lambda: event["id"] in company.blocks(), timeout=20)
