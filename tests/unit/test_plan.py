@@ -488,3 +488,13 @@ def test_links_into_another_calendar_are_left_to_the_plan_not_counted_as_missing
     old = link(version=3, calendar="old-calendar")
     found = drift([old], [], "w1", CAL)
     assert (found.links, found.missing, found.edited, found.extra) == ([old], 0, 0, [])
+
+
+def test_drift_looks_past_a_link_into_another_calendar_and_counts_every_edit():
+    elsewhere = link("booking:4", version=3, calendar="old-calendar")
+    first = replace(link("booking:1", version=3), etag="etag-1")
+    second = replace(link("booking:2", version=3), etag="etag-1")
+    gone = link("booking:3", version=3)
+    events = [listed("booking:1", etag="etag-9"), listed("booking:2", etag="etag-9")]
+    found = drift([elsewhere, first, second, gone], events, "w1", CAL)
+    assert (found.missing, found.edited) == (1, 2)
