@@ -61,6 +61,7 @@ bench: setup
 	$(BIN)/python -m bench.settings_fanout
 	$(BIN)/python -m bench.connections
 	$(BIN)/python -m bench.push_lag
+	$(BIN)/python -m bench.import_lag
 
 # Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow,
 # not part of `make test`. A subset: make mutants MUTANTS='shared.signing* shared.ids*'
