@@ -2,6 +2,8 @@
 
 Each part contributes werkzeug `Rule`s whose endpoint is a handler
 `handler(standin, request, **url_values) -> Response`:
+- `channels.routes()`: `calendarList.watch` and `channels.stop`, listed first so they answer
+  before any same-path rule of `calendar_api` (werkzeug takes the first of equal rules),
 - `calendar_api.routes()`: Calendar API v3 and its batch endpoint,
 - `oauth.routes()`: consent page, token, revoke, userinfo, JWKS, discovery,
 - `testhooks.routes()`: `/_test/...` for tests and people driving the stack.
@@ -9,16 +11,18 @@ A handler may carry a `method_id` attribute (the discovery document's method id,
 `calendar.events.insert`); requests are counted under it.
 
 `dispatch` is the one way into the handlers, for the server and for each part of a batch
-alike, so injected faults, latency, the request log and call counts see both.
+alike, so injected faults, latency, the per-user rate limit, the request log and call counts
+see both.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -26,22 +30,37 @@ from werkzeug.wrappers import Request, Response
 
 from emulators._routing import shared_map
 from emulators._wsgi import BackgroundWSGIServer
-from emulators.google import calendar_api, oauth, state, testhooks
+from emulators.google import calendar_api, channels, oauth, state, testhooks
 from emulators.google.accounts import Accounts
 from emulators.google.calendars import CalendarStore
-from emulators.google.channels import Channels
+from emulators.google.channels import (
+    CALENDAR_LIST_CHANGES,
+    DEFAULT_RETRY_ATTEMPTS,
+    DEFAULT_RETRY_BACKOFF_SECONDS,
+    Channels,
+)
 from emulators.google.errors import ApiError, google_error
-from emulators.google.faults import DEFAULT_PATH, Faults, RequestLog
+from emulators.google.faults import (
+    BATCH,
+    DEFAULT_PATH,
+    MESSAGES,
+    RATE_LIMIT_WINDOW_SECONDS,
+    Faults,
+    RequestLog,
+    UserRateLimit,
+    rate_limit_from_env,
+)
 from emulators.google.queries import Pages
 
 __all__ = ["GoogleStandIn", "google_error", "url_map"]
 
 log = logging.getLogger(__name__)
 TEST_HOOK_PREFIX = "/_test/"
+SEED_ENV = "GOOGLE_STANDIN_SEED"
 
 
 def _rules() -> list[Rule]:
-    return [*calendar_api.routes(), *oauth.routes(), *testhooks.routes()]
+    return [*channels.routes(), *calendar_api.routes(), *oauth.routes(), *testhooks.routes()]
 
 
 def url_map() -> Map:
@@ -59,13 +78,41 @@ class GoogleStandIn:
     holder in Google's own UI, steer faults, and observe requests and push deliveries.
     """
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", local_mode: bool = True) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        local_mode: bool = True,
+        *,
+        seed: int | None = None,
+        user_rate_limit: int | None | Literal["env"] = "env",
+        push_retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
+        push_retry_backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS,
+    ) -> None:
+        """`seed` (default: $GOOGLE_STANDIN_SEED, else random; kept in `self.seed`) fixes the
+        gaps between push message numbers. `user_rate_limit`: Calendar API calls per minute
+        per user before 403 rateLimitExceeded; None or 0: no limit; "env":
+        $GOOGLE_USER_RATE_LIMIT, else Google's 600. `push_retry_*`: how pushes answered
+        500/502/503/504 are redelivered (see `set_push_retries`)."""
         self.local_mode = local_mode
+        if seed is None and os.environ.get(SEED_ENV, "").strip():
+            seed = int(os.environ[SEED_ENV])
         self.accounts = Accounts()
         self.calendars = CalendarStore()
         self.pages = Pages()
-        self.channels = Channels(local_mode)
+        self.channels = Channels(
+            local_mode,
+            seed=seed,
+            retry_attempts=push_retry_attempts,
+            retry_backoff=push_retry_backoff,
+        )
+        self.seed = self.channels.seed
         self.faults = Faults()
+        self._initial_rate_limit = (
+            rate_limit_from_env() if user_rate_limit == "env" else user_rate_limit
+        )
+        self.rate_limit = UserRateLimit(self._initial_rate_limit)
+        self._initial_push_retries = (push_retry_attempts, push_retry_backoff)
         self.requests = RequestLog()
         self.calendars.subscribe(self.channels.calendar_changed)
         self.accounts.on_new_account(lambda account: self.calendars.ensure_primary(account.email))
@@ -112,7 +159,12 @@ class GoogleStandIn:
             handler, values = self._url_map.bind_to_environ(request.environ).match()
             method_id = getattr(handler, "method_id", None)
             injected = self.faults.apply(request.method, request.path) if observed else None
+            user = self._calendar_user(request, method_id) if injected is None else None
+            if user is not None and not self.rate_limit.take(user):
+                raise ApiError(403, MESSAGES["rateLimitExceeded"], "rateLimitExceeded")
             response = injected or handler(self, request, **values)
+            if user and method_id in CALENDAR_LIST_CHANGES and response.status_code < 300:
+                self.channels.calendar_list_changed(user)  # the store does not say
         except ApiError as exc:
             response = exc.response()
         except HTTPException as exc:
@@ -134,10 +186,22 @@ class GoogleStandIn:
             )
         return response
 
+    def _calendar_user(self, request: Request, method_id: str | None) -> str | None:
+        """The account a Calendar API call (batch part included) counts against: the one its
+        bearer token belongs to; None for other requests and unknown tokens (those get 401)."""
+        if method_id is None or method_id == BATCH or not method_id.startswith("calendar."):
+            return None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        grant = self.accounts.resolve_access_token(token.strip())
+        return grant.email if grant is not None else None
+
     # -- test hooks: the account holder in Google's UI ---------------------
     def create_calendar(self, email: str, summary: str, **fields: Any) -> dict:
         """A secondary calendar the user made by hand (no OAuth client created it)."""
         calendar = self.calendars.create_calendar(email, {"summary": summary, **fields}, None)
+        self.channels.calendar_list_changed(calendar.owner)
         return calendar.resource()
 
     def delete_calendar(self, email: str, calendar_id: str) -> None:
@@ -183,9 +247,19 @@ class GoogleStandIn:
         path: str = DEFAULT_PATH,
         count: int | None = 1,
         message: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
-        """Fail the next `count` requests matching method and path (see `faults.py`)."""
-        self.faults.inject(status, reason, method=method, path=path, count=count, message=message)
+        """Fail the next `count` requests matching method and path (see `faults.py`). A 429
+        carries `Retry-After: 1` unless `retry_after` (seconds) says otherwise."""
+        self.faults.inject(
+            status,
+            reason,
+            method=method,
+            path=path,
+            count=count,
+            message=message,
+            retry_after=retry_after,
+        )
 
     def add_latency(
         self,
@@ -202,6 +276,24 @@ class GoogleStandIn:
         held back so far are sent now)."""
         self.faults.clear()
         self.channels.clear_faults()
+
+    def set_user_rate_limit(
+        self, limit: int | None, window_seconds: float = RATE_LIMIT_WINDOW_SECONDS
+    ) -> None:
+        """Allow `limit` Calendar API calls (batch parts each count) per user in any
+        `window_seconds` (sliding); past it, 403 rateLimitExceeded. None or 0: no limit. Calls
+        already made count against the new limit; `reset` restores the stand-in's default."""
+        self.rate_limit.configure(limit, window_seconds)
+
+    def user_rate_limit(self) -> dict:
+        """The per-user rate limit now: `{"limit": n or None, "window_seconds": s}`."""
+        return {"limit": self.rate_limit.limit, "window_seconds": self.rate_limit.window}
+
+    def set_push_retries(self, attempts: int, backoff_seconds: float) -> None:
+        """Deliver a push answered with 500/502/503/504 up to `attempts` times in all (1: no
+        redelivery), waiting `backoff_seconds` before the first redelivery and twice as long
+        before each next one; `reset` restores the stand-in's default."""
+        self.channels.configure_retries(attempts, backoff_seconds)
 
     def set_paging(self, max_page_size: int | None = None, empty_pages: int = 0) -> None:
         """Cut list pages as Google may: at most `max_page_size` items per page, below any
@@ -245,15 +337,21 @@ class GoogleStandIn:
         return self.channels.deliveries()
 
     def notifications(self) -> list[dict]:
-        """Deliveries made so far: channel, address, headers, the target's status (None when
-        unreachable or dropped), and the `dropped` and `delayed` flags."""
+        """Delivery attempts made so far: channel, address, headers, the target's status (None
+        when unreachable or dropped), the `dropped` and `delayed` flags, `attempt` (1 for the
+        first try, 0 when dropped) and `retried` (whether it is to be sent again)."""
         return self.channels.deliveries()
 
     def reset(self) -> None:
-        """Forget calendars, channels, faults, paging and notification hooks, and logs. Accounts
-        and tokens (OAuth's) stay; their primary calendars come back empty on first use."""
+        """Forget calendars, channels, faults, paging and notification hooks, logs and the calls
+        counted by the rate limit; the rate limit and push retries go back to the stand-in's
+        defaults. Accounts and tokens (OAuth's) stay; their primary calendars come back empty
+        on first use."""
         self.calendars.reset()
         self.pages.reset()
         self.channels.reset()
+        self.channels.configure_retries(*self._initial_push_retries)
         self.faults.clear()
+        self.rate_limit.configure(self._initial_rate_limit)
+        self.rate_limit.reset()
         self.requests.reset()

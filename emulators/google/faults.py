@@ -1,18 +1,27 @@
-"""What tests steer and observe on the wire: injected errors, added latency, the request log
-and per-method call counts.
+"""What tests steer and observe on the wire: injected errors, added latency, the per-user rate
+limit, the request log and per-method call counts.
 
 Rules match an HTTP method (`*` for any) and a path pattern where `*` stands for one path
 segment and `**` for anything, e.g. `/calendar/v3/calendars/*/events` (default: the whole
 Calendar API). They apply to every
 request outside `/_test/`, batch parts included, so a test can fail the third insert of a batch.
+An injected 429 carries `Retry-After` (seconds, default 1), as Google's may.
+
+`UserRateLimit` is Google's per-user quota (about 600 requests per minute per user): a sliding
+window over each account's Calendar API calls, batch parts each counting; past it, 403
+`rateLimitExceeded` (domain `usageLimits`). On by default; `GOOGLE_USER_RATE_LIMIT` (requests
+per minute, 0 or `off` to disable) sets the default of every new stand-in.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from werkzeug.wrappers import Response
@@ -29,6 +38,10 @@ MESSAGES = {
 LOG_SIZE = 10_000
 DEFAULT_PATH = "/calendar/v3/**"  # the Calendar API (batch parts included), not OAuth
 BATCH = "batch"  # the call-count key of batch HTTP requests (their parts count by method)
+DEFAULT_RETRY_AFTER_SECONDS = 1  # on injected 429s unless the fault says otherwise
+DEFAULT_USER_RATE_LIMIT = 600  # Calendar API requests per minute per user (Google's default)
+RATE_LIMIT_WINDOW_SECONDS = 60.0
+RATE_LIMIT_ENV = "GOOGLE_USER_RATE_LIMIT"
 
 
 def _pattern(path: str) -> re.Pattern[str]:
@@ -59,6 +72,7 @@ class _Fault(_Rule):
     status: int = 503
     reason: str | None = None
     message: str | None = None
+    retry_after: float | None = None  # seconds for `Retry-After` (429s get a default)
 
 
 @dataclass
@@ -83,9 +97,15 @@ class Faults:
         path: str = DEFAULT_PATH,
         count: int | None = 1,
         message: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
-        """Answer the next `count` matching requests (None: all until cleared) with an error."""
-        rule = _Fault(method.upper(), _pattern(path), count, status, reason, message)
+        """Answer the next `count` matching requests (None: all until cleared) with an error.
+        `retry_after` (seconds) adds `Retry-After`; a 429 has it anyway (default 1 s)."""
+        if retry_after is not None:
+            retry_after = float(retry_after)
+            if not (math.isfinite(retry_after) and retry_after >= 0):
+                raise ValueError(f"retry_after must be a non-negative number, not {retry_after!r}")
+        rule = _Fault(method.upper(), _pattern(path), count, status, reason, message, retry_after)
         with self._lock:
             self._faults.append(rule)
 
@@ -117,7 +137,95 @@ class Faults:
             return None
         reason = fault.reason
         message = fault.message or MESSAGES.get(reason or "", "Injected fault")
-        return google_error(fault.status, message, reason)
+        response = google_error(fault.status, message, reason)
+        retry_after = fault.retry_after
+        if retry_after is None and fault.status == 429:
+            retry_after = DEFAULT_RETRY_AFTER_SECONDS
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(math.ceil(retry_after))
+        return response
+
+
+def rate_limit_from_env(default: int | None = DEFAULT_USER_RATE_LIMIT) -> int | None:
+    """`GOOGLE_USER_RATE_LIMIT`: requests per minute per user; `0`/`off`/`none`: no limit;
+    unset or empty: `default`."""
+    raw = os.environ.get(RATE_LIMIT_ENV, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("0", "off", "none", "false", "no"):
+        return None
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ValueError(f"{RATE_LIMIT_ENV} must be a whole number or 'off', not {raw!r}") from None
+    return _checked_limit(limit)
+
+
+def _checked_limit(limit: object) -> int | None:
+    """A usable limit: a positive int, or None for none (0 also means none)."""
+    if limit is None or limit == 0:
+        return None
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise ValueError(f"rate limit must be a non-negative integer or None, not {limit!r}")
+    return limit
+
+
+class UserRateLimit:
+    """At most `limit` Calendar API calls per `window` seconds per user, in a sliding window.
+
+    Refused calls do not count, so a client that backs off gets through again once its oldest
+    counted calls leave the window. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        limit: int | None = DEFAULT_USER_RATE_LIMIT,
+        window: float = RATE_LIMIT_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._calls: dict[str, deque[float]] = {}
+        self._limit: int | None = None
+        self._window = RATE_LIMIT_WINDOW_SECONDS
+        self.configure(limit, window)
+
+    @property
+    def limit(self) -> int | None:
+        return self._limit
+
+    @property
+    def window(self) -> float:
+        return self._window
+
+    def configure(self, limit: int | None, window: float = RATE_LIMIT_WINDOW_SECONDS) -> None:
+        """Allow `limit` calls per `window` seconds per user (None or 0: no limit); calls made
+        so far still count against the new limit while they are in the window."""
+        limit = _checked_limit(limit)
+        window = float(window)
+        if not (math.isfinite(window) and window > 0):
+            raise ValueError(f"window must be a positive number of seconds, not {window!r}")
+        with self._lock:
+            self._limit, self._window = limit, window
+
+    def take(self, user: str) -> bool:
+        """Count one call by `user`; False (and not counted) when it is over the limit."""
+        with self._lock:
+            if self._limit is None:
+                return True
+            now = self._clock()
+            calls = self._calls.setdefault(user, deque())
+            while calls and calls[0] <= now - self._window:
+                calls.popleft()
+            if len(calls) >= self._limit:
+                return False
+            calls.append(now)
+            return True
+
+    def reset(self) -> None:
+        """Forget every call counted so far (the limit stays)."""
+        with self._lock:
+            self._calls.clear()
 
 
 class RequestLog:

@@ -10,17 +10,21 @@ people driving the local stack by hand. Each hook calls the same-named `GoogleSt
     POST   /_test/accounts/{email}/calendars/{calendarId}/events  Event body
     PATCH  /_test/accounts/{email}/calendars/{calendarId}/events/{eventId}
     DELETE /_test/accounts/{email}/calendars/{calendarId}/events/{eventId}
-    POST   /_test/faults     {"status", "reason"?, "method"?, "path"?, "count"?, "message"?}
+    POST   /_test/faults     {"status", "reason"?, "method"?, "path"?, "count"?, "message"?,
+                              "retry_after"?: seconds (429s: 1 unless given)}
     POST   /_test/latency    {"seconds", "method"?, "path"?, "count"?}
     DELETE /_test/faults     (clears faults, latency, notification drops and delays)
     POST   /_test/paging     {"max_page_size"?: n, "empty_pages"?: k}  (left out: no cap, 0)
     DELETE /_test/paging     (normal paging again: set_paging())
+    GET    /_test/rate-limit -> {"limit": n | null, "window_seconds": s}
+    POST   /_test/rate-limit {"limit": n | null (0 or null: none), "window_seconds"?: s (60)}
     GET    /_test/requests   -> {"requests": [...], "counts": {"calendar.events.insert": 3, ...}}
     DELETE /_test/requests
     GET    /_test/notifications        -> {"deliveries": [...]}
     POST   /_test/notifications/wait   {"timeout"?: seconds} -> {"idle": bool, "deliveries": [...]}
     POST   /_test/notifications/drop   {"count", "channel_id"?}
     POST   /_test/notifications/delay  {"seconds", "count"?, "channel_id"?}
+    POST   /_test/notifications/retries {"attempts", "backoff_seconds"}
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 from emulators.google.calendar_api import json_body, json_response, no_content
 from emulators.google.errors import ApiError
-from emulators.google.faults import DEFAULT_PATH
+from emulators.google.faults import DEFAULT_PATH, RATE_LIMIT_WINDOW_SECONDS
 
 if TYPE_CHECKING:
     from emulators.google.app import GoogleStandIn
@@ -96,9 +100,12 @@ def inject_fault(standin: GoogleStandIn, request: Request) -> Response:
             path=body.get("path", DEFAULT_PATH),
             count=body.get("count", 1),
             message=body.get("message"),
+            retry_after=body.get("retry_after"),
         )
     except (KeyError, TypeError, ValueError):
-        raise ApiError(400, "Expected {status, reason?, method?, path?, count?}.") from None
+        raise ApiError(
+            400, "Expected {status, reason?, method?, path?, count?, message?, retry_after?}."
+        ) from None
     return no_content()
 
 
@@ -132,6 +139,21 @@ def set_paging(standin: GoogleStandIn, request: Request) -> Response:
 
 def reset_paging(standin: GoogleStandIn, request: Request) -> Response:
     standin.set_paging()
+    return no_content()
+
+
+def rate_limit(standin: GoogleStandIn, request: Request) -> Response:
+    return json_response(standin.user_rate_limit())
+
+
+def set_rate_limit(standin: GoogleStandIn, request: Request) -> Response:
+    body = json_body(request)
+    try:
+        standin.set_user_rate_limit(
+            body["limit"], body.get("window_seconds", RATE_LIMIT_WINDOW_SECONDS)
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, "Expected {limit: n >= 0 or null, window_seconds?: s > 0}.") from None
     return no_content()
 
 
@@ -172,6 +194,15 @@ def delay_notifications(standin: GoogleStandIn, request: Request) -> Response:
     return no_content()
 
 
+def set_push_retries(standin: GoogleStandIn, request: Request) -> Response:
+    body = json_body(request)
+    try:
+        standin.set_push_retries(body["attempts"], body["backoff_seconds"])
+    except (KeyError, TypeError, ValueError):
+        raise ApiError(400, "Expected {attempts: n >= 1, backoff_seconds: s >= 0}.") from None
+    return no_content()
+
+
 def routes() -> list[Rule]:
     return [
         Rule("/_test/reset", methods=["POST"], endpoint=reset),
@@ -192,10 +223,13 @@ def routes() -> list[Rule]:
         Rule("/_test/latency", methods=["POST"], endpoint=add_latency),
         Rule("/_test/paging", methods=["POST"], endpoint=set_paging),
         Rule("/_test/paging", methods=["DELETE"], endpoint=reset_paging),
+        Rule("/_test/rate-limit", methods=["GET"], endpoint=rate_limit),
+        Rule("/_test/rate-limit", methods=["POST"], endpoint=set_rate_limit),
         Rule("/_test/requests", methods=["GET"], endpoint=request_log),
         Rule("/_test/requests", methods=["DELETE"], endpoint=reset_request_log),
         Rule("/_test/notifications", methods=["GET"], endpoint=notifications),
         Rule("/_test/notifications/wait", methods=["POST"], endpoint=wait_for_notifications),
         Rule("/_test/notifications/drop", methods=["POST"], endpoint=drop_notifications),
         Rule("/_test/notifications/delay", methods=["POST"], endpoint=delay_notifications),
+        Rule("/_test/notifications/retries", methods=["POST"], endpoint=set_push_retries),
     ]

@@ -34,7 +34,7 @@ def test_watch_answers_like_google_and_sends_sync_then_exists(google, api, recei
     assert sync["body"] == b"" and sync["X-Goog-Resource-State"] == "sync"
     assert sync["X-Goog-Message-Number"] == "1"
     assert exists["X-Goog-Resource-State"] == "exists"
-    assert exists["X-Goog-Message-Number"] == "2"
+    assert int(exists["X-Goog-Message-Number"]) > 1  # grows, not necessarily by one
     for header, value in {
         "X-Goog-Channel-Id": "channel-1",
         "X-Goog-Channel-Token": "secret-token",
@@ -60,7 +60,9 @@ def test_every_kind_of_change_notifies_in_order(google, api, receiver):
     api.events().delete(calendarId="primary", eventId=event["id"]).execute()
     google.insert_event(ADA, "primary", EVENT)  # by hand, in Google's UI
     received = receiver.wait_for(6)
-    assert [r["X-Goog-Message-Number"] for r in received] == ["1", "2", "3", "4", "5", "6"]
+    numbers = [int(r["X-Goog-Message-Number"]) for r in received]
+    assert numbers[0] == 1 and numbers == sorted(set(numbers))
+    assert [r["X-Goog-Resource-State"] for r in received] == ["sync"] + ["exists"] * 5
     assert "X-Goog-Channel-Token" not in received[0]
 
 
@@ -149,7 +151,7 @@ def test_ttl_sets_the_expiration(api, receiver):
 
 
 def test_expired_channels_go_quiet(google, api, receiver):
-    requested_ms = int(time.time() * 1000) + 300
+    requested_ms = int(time.time() * 1000) + 1500  # ahead even if the request is slow
     channel = watch(api, receiver.url, expiration=str(requested_ms))
     assert channel["expiration"] == str(requested_ms)
     receiver.wait_for(1)
@@ -185,7 +187,7 @@ def test_slow_webhooks_do_not_block_the_api(api, receiver):
 
 
 def test_failing_webhook_status_is_logged(google, api, receiver):
-    receiver.status = 500
+    receiver.status = 404  # not one Google sends again (see test_channel_rules.py for those)
     watch(api, receiver.url)
     (delivery,) = google.wait_for_notifications(timeout=5)
-    assert delivery["status"] == 500
+    assert (delivery["status"], delivery["attempt"], delivery["retried"]) == (404, 1, False)

@@ -116,7 +116,7 @@ def test_grants_calendars_events_and_sync_tokens_survive_a_restart(google, resta
     (_, second) = receiver.wait_for(2)
     assert second["X-Goog-Channel-Id"] == channel["id"]
     assert second["X-Goog-Resource-State"] == "exists"
-    assert second["X-Goog-Message-Number"] == "2"
+    assert int(second["X-Goog-Message-Number"]) > 1
     # The account's calendars are what they were.
     assert [c["summary"] for c in new.calendar_list(ADA)] == [ADA, "Acme"]
 

@@ -14,6 +14,7 @@ from tests.connections.conftest import Company
 from tests.helpers import wait_until
 
 ANN, BEN = "ann@example.com", "ben@example.com"
+PUSH_ONLY = "push_only"
 OSLO = ZoneInfo("Europe/Oslo")
 
 # name, colour, push_to_google, delete_from_google
@@ -119,9 +120,11 @@ class PushCompany(Company):
 
 @pytest.fixture
 def company(stack) -> PushCompany:
-    """Acme with two connected workers (Ann, Ben), each on their own Google account."""
+    """Acme with two connected workers (Ann, Ben), each on their own Google account.
+    `push_only`: these tests count the calls a push makes, and an import's (tests/imports)
+    would run beside them."""
     company = PushCompany(stack)
-    company.enable()
+    company.enable(sync_direction=PUSH_ONLY)
     for status_id, fields in STATUSES.items():
         company.put_status(status_id, *fields)
     company.add_worker("w1", ANN, name="Ann Hansen", timezone="Europe/Oslo")

@@ -14,7 +14,16 @@ from dev.tokens import service_token
 from shared.domain.booking import EventKey, event_id
 from shared.queue import messages
 from tests.helpers import wait_until
-from tests.push.conftest import ANN, BEN, STATUSES, PushCompany, day, pushed, snapshot
+from tests.push.conftest import (
+    ANN,
+    BEN,
+    PUSH_ONLY,
+    STATUSES,
+    PushCompany,
+    day,
+    pushed,
+    snapshot,
+)
 
 
 def only_event(company, email, worker_id, booking_id) -> dict:
@@ -183,7 +192,7 @@ def test_a_delete_and_a_revival_as_a_new_generation(company):
 
 def test_a_booking_for_two_workers_sharing_one_google_account(stack):
     company = PushCompany(stack)
-    company.enable()
+    company.enable(sync_direction=PUSH_ONLY)
     for status_id, fields in STATUSES.items():
         company.put_status(status_id, *fields)
     company.add_worker("w1", ANN, name="Ann Hansen")
@@ -279,7 +288,7 @@ def test_a_status_renamed_rewrites_its_events(company):
 
 def test_the_first_push_sends_the_last_30_days_onward_in_batches_and_counts_them(stack):
     company = PushCompany(stack)
-    company.enable()
+    company.enable(sync_direction=PUSH_ONLY)
     for status_id, fields in STATUSES.items():
         company.put_status(status_id, *fields)
     company.add_worker("w1", ANN, name="Ann Hansen")
@@ -303,7 +312,7 @@ def test_pull_only_and_a_disabled_integration_push_nothing(company):
     states = pushed(company, "b1")
     assert company.calls() == {}
     assert states["w1"]["state"] == "skipped"
-    company.enable(sync_direction="two_way")  # pushing again sends what waited
+    company.enable(sync_direction=PUSH_ONLY)  # pushing again sends what waited
     wait_until(lambda: company.events_of(ANN, "w1", "b1"), timeout=20)
     company.settled()
 
