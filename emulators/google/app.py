@@ -299,7 +299,8 @@ class GoogleStandIn:
         """Cut list pages as Google may: at most `max_page_size` items per page, below any
         `maxResults`, after `empty_pages` empty pages (with `nextPageToken`) at the start of
         each listing; `nextSyncToken` still only on the last page. For `events.list` and
-        `events.instances` listings started from now on; no arguments (or `reset`): normal."""
+        `events.instances` listings started from now on. No arguments: full pages (random short
+        pages off); `reset()` brings back the default random short pages."""
         self.pages.set_shape(max_page_size, empty_pages)
 
     def drop_notifications(self, count: int, channel_id: str | None = None) -> None:

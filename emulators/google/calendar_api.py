@@ -28,8 +28,6 @@ API_ROOT = "/calendar/v3/"
 APP_CREATED = SCOPE_PREFIX + "calendar.app.created"
 # Scopes for public calendars only: they grant nothing on the account's own calendars.
 PUBLIC_ONLY = SCOPE_PREFIX + "calendar.events.public.readonly"
-CALENDAR_LIST_PAGE_SIZE = (100, 250)  # default, maximum
-ACCESS_ROLES = ("freeBusyReader", "reader", "writerWithoutPrivateAccess", "writer", "owner")
 
 
 @dataclass(frozen=True)
@@ -109,28 +107,8 @@ def json_body(request: Request) -> dict:
 
 # -- calendarList ---------------------------------------------------------
 def calendar_list_list(standin: GoogleStandIn, caller: Caller, request: Request) -> Response:
-    args = request.args
-    if args.get("minAccessRole", "owner") not in ACCESS_ROLES:
-        raise ApiError(400, "Invalid value for: minAccessRole", "invalid")
-    show_deleted = args.get("showDeleted", "false").lower() == "true"
-    default_size, max_size = CALENDAR_LIST_PAGE_SIZE
-    try:
-        size = min(int(args.get("maxResults", default_size)), max_size)
-    except ValueError:
-        raise ApiError(400, "Invalid value for: maxResults", "invalid") from None
-    listing = f"calendarList/{caller.email}"
-    if args.get("pageToken"):
-        cursor = standin.pages.resume(args["pageToken"], listing)
-    else:
-        with standin.calendars.lock:
-            # Every calendar here is the caller's own: accessRole owner passes any minAccessRole.
-            entries = [
-                calendar.list_entry()
-                for calendar in standin.calendars.calendars_of(caller.email)
-                if show_deleted or not calendar.deleted
-            ]
-        cursor = standin.pages.start_listing(listing, entries)
-    return json_response({"kind": "calendar#calendarList", **standin.pages.page(cursor, size)})
+    body = queries.list_calendars(standin.calendars, standin.pages, caller.email, request.args)
+    return listing_response(request, body)
 
 
 def calendar_list_get(standin, caller: Caller, request: Request, calendarId: str) -> Response:
@@ -204,16 +182,31 @@ def events_delete(standin, caller: Caller, request: Request, calendarId: str, ev
 
 def events_list(standin, caller: Caller, request: Request, calendarId: str) -> Response:
     calendar = caller.calendar(standin, calendarId)
-    return json_response(
-        queries.list_events(standin.calendars, standin.pages, calendar, request.args)
-    )
+    body = queries.list_events(standin.calendars, standin.pages, calendar, request.args)
+    return listing_response(request, body)
 
 
 def events_instances(standin, caller: Caller, request: Request, calendarId: str, eventId: str):
     calendar = caller.calendar(standin, calendarId)
-    return json_response(
-        queries.list_instances(standin.calendars, standin.pages, calendar, eventId, request.args)
-    )
+    body = queries.list_instances(standin.calendars, standin.pages, calendar, eventId, request.args)
+    return listing_response(request, body)
+
+
+def listing_response(request: Request, body: dict) -> Response:
+    """A list answer, with its collection etag as `ETag`; 304 without a body when the request's
+    `If-None-Match` names that etag (the caller's copy is still current)."""
+    etag = body["etag"]
+    if etag in _entity_tags(request.headers.get("If-None-Match", "")):
+        return Response(status=304, headers={"ETag": etag})
+    response = json_response(body)
+    response.headers["ETag"] = etag
+    return response
+
+
+def _entity_tags(header: str) -> set[str]:
+    """The etags an `If-None-Match` header lists (weak ones compare by their opaque part)."""
+    tags = (tag.strip() for tag in header.split(","))
+    return {tag.removeprefix("W/") for tag in tags if tag}
 
 
 def events_watch(standin, caller: Caller, request: Request, calendarId: str) -> Response:

@@ -221,6 +221,18 @@ def cancelled_stub(event: dict) -> dict:
     return stub
 
 
+def shown_in(event: dict, response_zone: ZoneInfo) -> dict:
+    """`event` as an answer in `response_zone` (the `timeZone` parameter of a list) shows it:
+    times without a zone of their own are rendered in that zone; dates and times with their
+    own zone stay as they are (see `EventTime.render`). The stored event is left alone."""
+    shown = dict(event)
+    for key in ("start", "end", "originalStartTime"):
+        value = event.get(key)
+        if isinstance(value, dict) and value.get("dateTime"):
+            shown[key] = parse_event_time(value, key).render(response_zone)
+    return shown
+
+
 def instance(master: dict, original: EventTime, calendar_zone: ZoneInfo) -> dict:
     """One occurrence of a recurring event, as Google lists it with singleEvents=true."""
     first_start, first_end = times(master)

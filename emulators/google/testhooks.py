@@ -15,7 +15,7 @@ people driving the local stack by hand. Each hook calls the same-named `GoogleSt
     POST   /_test/latency    {"seconds", "method"?, "path"?, "count"?}
     DELETE /_test/faults     (clears faults, latency, notification drops and delays)
     POST   /_test/paging     {"max_page_size"?: n, "empty_pages"?: k}  (left out: no cap, 0)
-    DELETE /_test/paging     (normal paging again: set_paging())
+    DELETE /_test/paging     (full pages: set_paging(); `reset` brings back random short pages)
     GET    /_test/rate-limit -> {"limit": n | null, "window_seconds": s}
     POST   /_test/rate-limit {"limit": n | null (0 or null: none), "window_seconds"?: s (60)}
     GET    /_test/requests   -> {"requests": [...], "counts": {"calendar.events.insert": 3, ...}}

@@ -266,8 +266,11 @@ class _Import:
             f"Google's answer would remove {removing} of {total} busy blocks of this "
             "calendar at once; held until an admin resyncs the worker to confirm."
         )
+        # The hold keeps its first time: a later round re-holding must not move it past an
+        # admin's confirmation.
+        since = held.get("at") or datetime.now(UTC)
         self.ref.set(
-            {"held": {"at": datetime.now(UTC), "removing": removing, "of": total}, "error": note},
+            {"held": {"at": since, "removing": removing, "of": total}, "error": note},
             merge=True,
         )
         log.warning("import of %s/%s held: %s", self.company_id, self.calendar_id, note)

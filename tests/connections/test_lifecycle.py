@@ -20,7 +20,12 @@ def as_account_holder(stack, email: str):
 
 
 def calendars_named(stack, email: str, name: str) -> list[dict]:
-    items = as_account_holder(stack, email).calendarList().list().execute()["items"]
+    entries = as_account_holder(stack, email).calendarList()
+    request, items = entries.list(), []
+    while request is not None:  # every page: Google may cut any page short
+        page = request.execute()
+        items += page["items"]
+        request = entries.list_next(request, page)
     return [item for item in items if item["summary"] == name]
 
 

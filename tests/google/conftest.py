@@ -57,6 +57,26 @@ def api(calendar_api):
     return calendar_api()
 
 
+def all_pages(collection, method: str = "list", **params) -> list[dict]:
+    """Every page of a list call, read the way clients must: Google may cut any page short or
+    leave it empty while `nextPageToken` is present; only the last carries `nextSyncToken`."""
+    request, pages = getattr(collection, method)(**params), []
+    while request is not None:
+        pages.append(request.execute())
+        request = getattr(collection, f"{method}_next")(request, pages[-1])
+    return pages
+
+
+def all_items(collection, method: str = "list", **params) -> list[dict]:
+    """The items of every page of a list call."""
+    return [item for page in all_pages(collection, method, **params) for item in page["items"]]
+
+
+def sync_token(collection, **params) -> str:
+    """The `nextSyncToken` a full list ends with."""
+    return all_pages(collection, **params)[-1]["nextSyncToken"]
+
+
 def reason_of(error: HttpError) -> str:
     return error.error_details[0]["reason"]
 

@@ -95,6 +95,7 @@ def test_outer_authorization_covers_parts_and_absolute_urls_work(google):
     token = google.accounts.issue_access_token(
         ADA, {"https://www.googleapis.com/auth/calendar"}, "test-client"
     )
+    google.set_paging()  # the calendar list in one page, to find ADA in it
     response = raw_batch(
         google,
         [

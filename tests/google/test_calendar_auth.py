@@ -7,7 +7,7 @@ from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
-from tests.google.conftest import ADA, SCOPE, api_error, reason_of, service_for
+from tests.google.conftest import ADA, SCOPE, all_items, api_error, reason_of, service_for
 
 EVENT = {
     "summary": "Dentist",
@@ -51,7 +51,7 @@ def test_read_only_scopes_can_read_but_not_write(google, api, calendar_api):
     api.events().insert(calendarId="primary", body=EVENT).execute()
     for scope in ("calendar.readonly", "calendar.events.readonly"):
         reader = calendar_api(scopes=(scope,))
-        assert len(reader.events().list(calendarId="primary").execute()["items"]) == 1
+        assert len(all_items(reader.events(), calendarId="primary")) == 1
         error = api_error(reader.events().insert(calendarId="primary", body=EVENT))
         assert (error.status_code, reason_of(error)) == (403, "insufficientPermissions")
         assert str(error.reason) == "Request had insufficient authentication scopes."
@@ -59,7 +59,7 @@ def test_read_only_scopes_can_read_but_not_write(google, api, calendar_api):
 
 def test_calendarlist_readonly_lists_calendars_but_reads_no_events(calendar_api):
     lister = calendar_api(scopes=("calendar.calendarlist.readonly",))
-    assert [c["id"] for c in lister.calendarList().list().execute()["items"]] == [ADA]
+    assert [c["id"] for c in all_items(lister.calendarList())] == [ADA]
     error = api_error(lister.events().list(calendarId="primary"))
     assert (error.status_code, reason_of(error)) == (403, "insufficientPermissions")
 
@@ -76,7 +76,7 @@ def test_app_created_manages_only_calendars_its_client_created(calendar_api):
     own = app.calendars().insert(body={"summary": "Acme bookings"}).execute()
     event = app.events().insert(calendarId=own["id"], body=EVENT).execute()
     app.events().patch(calendarId=own["id"], eventId=event["id"], body={"summary": "x"}).execute()
-    assert len(app.events().list(calendarId=own["id"]).execute()["items"]) == 1
+    assert len(all_items(app.events(), calendarId=own["id"])) == 1
 
     for call in (
         app.events().list(calendarId="primary"),
@@ -106,7 +106,7 @@ def test_the_products_minimal_scopes_cover_what_it_does(calendar_api):
     )
     company = product.calendars().insert(body={"summary": "Acme"}).execute()
     product.events().insert(calendarId=company["id"], body=EVENT).execute()
-    ids = {c["id"] for c in product.calendarList().list().execute()["items"]}
+    ids = {c["id"] for c in all_items(product.calendarList())}
     assert ids == {ADA, company["id"]}
     product.events().list(calendarId="primary").execute()
     assert reason_of(api_error(product.events().insert(calendarId="primary", body=EVENT))) == (
@@ -121,5 +121,5 @@ def test_accounts_see_only_their_own_calendars(google, api, calendar_api):
     for calendar_id in (secondary["id"], ADA):
         error = api_error(bob.events().list(calendarId=calendar_id))
         assert (error.status_code, reason_of(error)) == (404, "notFound")
-    assert bob.events().list(calendarId="primary").execute()["items"] == []
+    assert all_items(bob.events(), calendarId="primary") == []
     assert bob.calendars().get(calendarId="primary").execute()["id"] == "bob@example.com"

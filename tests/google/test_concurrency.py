@@ -3,15 +3,15 @@
 import threading
 
 from tests.google.conftest import ADA
+from tests.google.conftest import sync_token as full_sync
 
 WRITERS = 6
 EVENTS_PER_WRITER = 15
 
 
 def test_concurrent_writes_and_incremental_sync_agree(google, calendar_api):
-    first_page = calendar_api().events().list(calendarId="primary").execute()
     replica: dict[str, dict] = {}  # what a client following sync tokens believes
-    sync_token = first_page["nextSyncToken"]
+    sync_token = full_sync(calendar_api().events(), calendarId="primary")
     writers_done = threading.Event()
     failures: list[BaseException] = []
 

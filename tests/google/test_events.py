@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.google.conftest import ADA, api_error, reason_of
+from tests.google.conftest import ADA, all_items, api_error, reason_of
 
 
 def timed(start: str, end: str, **fields) -> dict:
@@ -77,7 +77,7 @@ def test_deleted_events_are_cancelled_not_gone(api):
     api.events().patch(
         calendarId="primary", eventId=event["id"], body={"status": "confirmed"}
     ).execute()
-    assert len(api.events().list(calendarId="primary").execute()["items"]) == 1
+    assert len(all_items(api.events(), calendarId="primary")) == 1
 
 
 @pytest.mark.parametrize("method", ["get", "patch", "update", "delete"])

@@ -1,8 +1,10 @@
 """events.list: visibility of deleted events, paging, sync tokens, filters and ordering."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from tests.google.conftest import ADA, api_error, reason_of
+from tests.google.conftest import ADA, api_error, reason_of, sync_token
 
 
 def timed(start: str, end: str, **fields) -> dict:
@@ -41,7 +43,7 @@ def test_pages_cover_everything_once_and_the_sync_token_comes_last(google, api):
     for day in range(1, 8):
         google.insert_event(ADA, "primary", hour(day, 9))
     page = api.events().list(calendarId="primary", maxResults=3).execute()
-    assert len(page["items"]) == 3 and "nextPageToken" in page
+    assert len(page["items"]) <= 3 and "nextPageToken" in page  # maybe short, never the last
     items, sync_token = list_all(api, maxResults=3)
     assert len(items) == len({e["id"] for e in items}) == 7
     assert sync_token
@@ -50,6 +52,7 @@ def test_pages_cover_everything_once_and_the_sync_token_comes_last(google, api):
 def test_page_size_is_clamped_to_2500(google, api):
     for number in range(2501):
         google.insert_event(ADA, "primary", hour(1 + number % 28, 9))
+    google.set_paging()  # full pages (Google never promises them), to see the clamp
     page = api.events().list(calendarId="primary", maxResults=5000).execute()
     assert len(page["items"]) == 2500
     assert "nextPageToken" in page
@@ -79,12 +82,11 @@ def test_changes_made_while_paging_arrive_with_the_next_increment(api):
         api.events().insert(calendarId="primary", body=hour(day, 9)).execute()
     page = api.events().list(calendarId="primary", maxResults=2).execute()
     late = api.events().insert(calendarId="primary", body=hour(9, 9)).execute()
-    rest = (
-        api.events()
-        .list(calendarId="primary", maxResults=2, pageToken=page["nextPageToken"])
-        .execute()
-    )
-    assert late["id"] not in [e["id"] for e in page["items"] + rest["items"]]
+    items, token = list(page["items"]), page["nextPageToken"]
+    while token:
+        rest = api.events().list(calendarId="primary", maxResults=2, pageToken=token).execute()
+        items, token = items + rest["items"], rest.get("nextPageToken")
+    assert late["id"] not in [e["id"] for e in items]
     changes, _ = list_all(api, syncToken=rest["nextSyncToken"])
     assert [e["id"] for e in changes] == [late["id"]]
 
@@ -119,7 +121,7 @@ def test_invalidated_sync_token_needs_a_full_sync(google, api):
 
 def test_sync_token_of_another_calendar_needs_a_full_sync(api):
     other = api.calendars().insert(body={"summary": "Other"}).execute()
-    token = api.events().list(calendarId=other["id"]).execute()["nextSyncToken"]
+    token = sync_token(api.events(), calendarId=other["id"])
     error = api_error(api.events().list(calendarId="primary", syncToken=token))
     assert reason_of(error) == "fullSyncRequired"
 
@@ -200,7 +202,8 @@ def test_updated_min_filters_on_updated_and_includes_deleted_events(api):
     kept = api.events().insert(calendarId="primary", body=hour(1, 9)).execute()
     gone = api.events().insert(calendarId="primary", body=hour(2, 9)).execute()
     api.events().delete(calendarId="primary", eventId=gone["id"]).execute()
-    items, _ = list_all(api, updatedMin="2000-01-01T00:00:00Z")
+    a_day_ago = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    items, _ = list_all(api, updatedMin=a_day_ago)
     assert {(e["id"], e["status"]) for e in items} == {
         (kept["id"], "confirmed"),
         (gone["id"], "cancelled"),

@@ -41,6 +41,7 @@ def check_shape(answers: list[dict], *, max_size: int, empty_first: int) -> list
 
 def test_full_listing_comes_in_short_pages_after_empty_ones(google, api):
     inserted = [google.insert_event(ADA, "primary", hour(day))["id"] for day in range(1, 8)]
+    google.set_paging()  # full pages
     normal = pages(api, maxResults=5)
     assert [len(a["items"]) for a in normal] == [5, 2]
 
@@ -117,8 +118,8 @@ def test_paging_over_http_and_back_to_normal(google, api):
     assert [len(a["items"]) for a in pages(api)] == [5]
 
     google.set_paging(empty_pages=1)
-    google.reset()
-    assert [a["items"] for a in pages(api)] == [[]]
+    google.reset()  # random cuts again: maybe empty pages, never an item
+    assert [e for a in pages(api) for e in a["items"]] == []
 
 
 @pytest.mark.parametrize(
@@ -143,6 +144,7 @@ def test_calendar_list_comes_in_short_pages_too(google, api):
             request = collection.list_next(request, answers[-1])
         return answers
 
+    google.set_paging()  # full pages
     normal = calendar_pages()
     assert [len(a["items"]) for a in normal] == [4]
     google.set_paging(max_page_size=1, empty_pages=1)

@@ -1,6 +1,6 @@
 """Recurring events: time zones, expansion into instances, exceptions, EXDATE, instances()."""
 
-from tests.google.conftest import api_error, reason_of
+from tests.google.conftest import all_items, api_error, reason_of, sync_token
 
 OSLO = "Europe/Oslo"
 
@@ -17,7 +17,7 @@ def weekly(count: int = 4, **fields) -> dict:
 
 
 def expand(api, **params) -> list[dict]:
-    return api.events().list(calendarId="primary", singleEvents=True, **params).execute()["items"]
+    return all_items(api.events(), calendarId="primary", singleEvents=True, **params)
 
 
 def test_recurring_events_need_a_time_zone(api):
@@ -50,9 +50,7 @@ def test_single_events_expands_instances_in_the_events_zone(api):
     assert third["start"] == third["originalStartTime"]
     assert third["end"] == {"dateTime": "2030-04-03T09:30:00+02:00", "timeZone": OSLO}
     assert "recurrence" not in third
-    assert [e["id"] for e in api.events().list(calendarId="primary").execute()["items"]] == [
-        series["id"]
-    ]
+    assert [e["id"] for e in all_items(api.events(), calendarId="primary")] == [series["id"]]
 
 
 def test_all_day_series_instances_are_dated(api):
@@ -121,23 +119,21 @@ def test_changed_instance_becomes_an_exception(api):
     assert len(instances) == 4
     assert instances[second_id]["summary"] == "Late standup"
     assert instances[second_id]["start"]["dateTime"] == "2030-03-27T15:00:00+01:00"
-    unexpanded = api.events().list(calendarId="primary").execute()["items"]
+    unexpanded = all_items(api.events(), calendarId="primary")
     assert sorted(e["id"] for e in unexpanded) == sorted([series["id"], second_id])
 
 
 def test_deleted_instance_is_a_cancelled_exception(api):
     series = api.events().insert(calendarId="primary", body=weekly()).execute()
-    sync_token = (
-        api.events().list(calendarId="primary", singleEvents=True).execute()["nextSyncToken"]
-    )
+    token = sync_token(api.events(), calendarId="primary", singleEvents=True)
     gone_id = f"{series['id']}_20300327T080000Z"
     api.events().delete(calendarId="primary", eventId=gone_id).execute()
 
     assert gone_id not in [i["id"] for i in expand(api)]
     # Unexpanded lists still show cancelled exceptions, so clients can hide the instance.
-    unexpanded = {e["id"]: e for e in api.events().list(calendarId="primary").execute()["items"]}
+    unexpanded = {e["id"]: e for e in all_items(api.events(), calendarId="primary")}
     assert unexpanded[gone_id]["status"] == "cancelled"
-    changes = expand(api, syncToken=sync_token)
+    changes = expand(api, syncToken=token)
     assert changes == [
         {
             "kind": "calendar#event",
@@ -154,12 +150,10 @@ def test_deleted_instance_is_a_cancelled_exception(api):
 
 def test_deleting_the_series_cancels_every_instance(api):
     series = api.events().insert(calendarId="primary", body=weekly()).execute()
-    sync_token = (
-        api.events().list(calendarId="primary", singleEvents=True).execute()["nextSyncToken"]
-    )
+    token = sync_token(api.events(), calendarId="primary", singleEvents=True)
     api.events().delete(calendarId="primary", eventId=series["id"]).execute()
     assert expand(api) == []
-    changes = expand(api, syncToken=sync_token)
+    changes = expand(api, syncToken=token)
     assert len(changes) == 4
     assert {c["status"] for c in changes} == {"cancelled"}
     assert {c["recurringEventId"] for c in changes} == {series["id"]}
@@ -172,23 +166,20 @@ def test_time_window_applies_to_instances_and_series(api):
         "20300327T080000Z",
         "20300403T070000Z",
     ]
-    listed = api.events().list(calendarId="primary", **window).execute()["items"]
+    listed = all_items(api.events(), calendarId="primary", **window)
     assert [e["id"] for e in listed] == [series["id"]]
-    later = api.events().list(calendarId="primary", timeMin="2030-05-01T00:00:00Z").execute()
-    assert later["items"] == []
+    assert all_items(api.events(), calendarId="primary", timeMin="2030-05-01T00:00:00Z") == []
 
 
 def test_instances_method_and_unknown_instances(api):
     series = api.events().insert(calendarId="primary", body=weekly(count=3)).execute()
     api.events().delete(calendarId="primary", eventId=f"{series['id']}_20300320T080000Z").execute()
-    instances = api.events().instances(calendarId="primary", eventId=series["id"]).execute()
-    assert [i["id"][-16:] for i in instances["items"]] == ["20300327T080000Z", "20300403T070000Z"]
-    with_deleted = (
-        api.events()
-        .instances(calendarId="primary", eventId=series["id"], showDeleted=True)
-        .execute()
+    instances = all_items(api.events(), "instances", calendarId="primary", eventId=series["id"])
+    assert [i["id"][-16:] for i in instances] == ["20300327T080000Z", "20300403T070000Z"]
+    with_deleted = all_items(
+        api.events(), "instances", calendarId="primary", eventId=series["id"], showDeleted=True
     )
-    assert len(with_deleted["items"]) == 3
+    assert len(with_deleted) == 3
     error = api_error(
         api.events().get(calendarId="primary", eventId=f"{series['id']}_20300321T080000Z")
     )

@@ -10,7 +10,14 @@ import requests
 
 from emulators.google import GoogleStandIn
 from emulators.google.state import StateError
-from tests.google.conftest import ADA, SCOPE, service_for, stop_in_background
+from tests.google.conftest import (
+    ADA,
+    SCOPE,
+    all_items,
+    service_for,
+    stop_in_background,
+    sync_token,
+)
 
 CLIENT_ID = "platform-client.apps.googleusercontent.com"
 SECRET = "platform-secret"
@@ -78,7 +85,7 @@ def test_grants_calendars_events_and_sync_tokens_survive_a_restart(google, resta
         "end": {"dateTime": "2030-01-07T10:00:00Z"},
     }
     inserted = api.events().insert(calendarId=calendar["id"], body=event).execute()
-    listing = api.events().list(calendarId=calendar["id"]).execute()
+    listed_up_to = sync_token(api.events(), calendarId=calendar["id"])
     channel = (
         api.events()
         .watch(
@@ -105,11 +112,7 @@ def test_grants_calendars_events_and_sync_tokens_survive_a_restart(google, resta
     api.events().patch(
         calendarId=calendar["id"], eventId=inserted["id"], body={"summary": "Moved"}
     ).execute()
-    changes = (
-        api.events()
-        .list(calendarId=calendar["id"], syncToken=listing["nextSyncToken"])
-        .execute()["items"]
-    )
+    changes = all_items(api.events(), calendarId=calendar["id"], syncToken=listed_up_to)
     assert [(e["id"], e["summary"]) for e in changes] == [(inserted["id"], "Moved")]
     assert changes[0]["etag"] != inserted["etag"]
     # The push channel is still open and goes on numbering its messages.

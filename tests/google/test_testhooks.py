@@ -4,7 +4,7 @@ import time
 
 import requests
 
-from tests.google.conftest import ADA, api_error, reason_of
+from tests.google.conftest import ADA, api_error, reason_of, sync_token
 
 EVENT = {
     "summary": "Dentist",
@@ -107,7 +107,7 @@ def test_http_hooks(google, api):
     missing = requests.delete(f"{events_url}/{event['id']}")
     assert (missing.status_code, missing.json()["error"]["errors"][0]["reason"]) == (410, "deleted")
 
-    token = api.events().list(calendarId=calendar["id"]).execute()["nextSyncToken"]
+    token = sync_token(api.events(), calendarId=calendar["id"])
     invalidate = requests.post(f"{account}/{calendar['id']}/invalidate-sync-tokens")
     assert invalidate.status_code == 204
     error = api_error(api.events().list(calendarId=calendar["id"], syncToken=token))

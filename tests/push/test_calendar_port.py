@@ -36,7 +36,13 @@ def port(stack):
 
 def events_of(port_fixture):
     calendar, calendar_id, _ = port_fixture
-    return calendar._service.events().list(calendarId=calendar_id, showDeleted=True).execute()
+    events = calendar._service.events()
+    request, items = events.list(calendarId=calendar_id, showDeleted=True), []
+    while request is not None:  # every page: Google may cut any page short
+        page = request.execute()
+        items += page["items"]
+        request = events.list_next(request, page)
+    return {"items": items}
 
 
 def calls(google) -> dict[str, int]:
