@@ -107,33 +107,34 @@ def desired_events(
             body = render_booking(booking, status, worker.display_name, company_id, worker.id)
             key = EventKey.booking(booking.id)
             events.append(
-                Desired(
-                    key=str(key),
-                    event_id=event_id(company_id, worker.id, key, booking.generation),
-                    body=body,
-                    content_hash=content_hash(body),
-                    version=booking.version,
-                    end=booking.end,
-                    deletes_on_removal=status.delete_from_google,
-                )
+                _desired(company_id, worker.id, key, booking, body, status.delete_from_google)
             )
     for block in blocks:
         if _pushes(worker, block, statuses):
             body = render_unavailable(block, company_id, worker.id)
             key = EventKey.unavailable(block.id)
-            events.append(
-                Desired(
-                    key=str(key),
-                    event_id=event_id(company_id, worker.id, key, block.generation),
-                    body=body,
-                    content_hash=content_hash(body),
-                    version=block.version,
-                    end=block.end,
-                    # A block has no status: when it goes, its busy event goes with it.
-                    deletes_on_removal=True,
-                )
-            )
+            # A block has no status: when it goes, its busy event goes with it.
+            events.append(_desired(company_id, worker.id, key, block, body, True))
     return events
+
+
+def _desired(
+    company_id: str,
+    worker_id: str,
+    key: EventKey,
+    item: Booking | UnavailableBlock,
+    body: dict,
+    deletes_on_removal: bool,
+) -> Desired:
+    return Desired(
+        key=str(key),
+        event_id=event_id(company_id, worker_id, key, item.generation),
+        body=body,
+        content_hash=content_hash(body),
+        version=item.version,
+        end=item.end,
+        deletes_on_removal=deletes_on_removal,
+    )
 
 
 def _pushes(

@@ -56,6 +56,17 @@ def snapshot(version: int, *workers: str, status: str = "confirmed", **changes) 
 
 
 class PushCompany(Company):
+    @classmethod
+    def enabled(cls, stack) -> PushCompany:
+        """Acme, enabled `push_only` with the test statuses, no workers yet. `push_only`:
+        these tests count the calls a push makes, and an import's (tests/imports) would
+        run beside them."""
+        company = cls(stack)
+        company.enable(sync_direction=PUSH_ONLY)
+        for status_id, fields in STATUSES.items():
+            company.put_status(status_id, *fields)
+        return company
+
     def put(self, booking_id: str, body: dict) -> dict:
         answer = self.call("PUT", f"/bookings/{booking_id}", json=body)
         assert answer.status_code == 200, answer.text
@@ -120,13 +131,8 @@ class PushCompany(Company):
 
 @pytest.fixture
 def company(stack) -> PushCompany:
-    """Acme with two connected workers (Ann, Ben), each on their own Google account.
-    `push_only`: these tests count the calls a push makes, and an import's (tests/imports)
-    would run beside them."""
-    company = PushCompany(stack)
-    company.enable(sync_direction=PUSH_ONLY)
-    for status_id, fields in STATUSES.items():
-        company.put_status(status_id, *fields)
+    """Acme with two connected workers (Ann, Ben), each on their own Google account."""
+    company = PushCompany.enabled(stack)
     company.add_worker("w1", ANN, name="Ann Hansen", timezone="Europe/Oslo")
     company.add_worker("w2", BEN, name="Ben Berg", timezone="Europe/Oslo")
     for worker_id in ("w1", "w2"):

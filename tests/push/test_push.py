@@ -18,7 +18,6 @@ from tests.push.conftest import (
     ANN,
     BEN,
     PUSH_ONLY,
-    STATUSES,
     PushCompany,
     day,
     pushed,
@@ -191,10 +190,7 @@ def test_a_delete_and_a_revival_as_a_new_generation(company):
 
 
 def test_a_booking_for_two_workers_sharing_one_google_account(stack):
-    company = PushCompany(stack)
-    company.enable(sync_direction=PUSH_ONLY)
-    for status_id, fields in STATUSES.items():
-        company.put_status(status_id, *fields)
+    company = PushCompany.enabled(stack)
     company.add_worker("w1", ANN, name="Ann Hansen")
     company.add_worker("w3", "ann.work@example.com", name="Ann at work")
     company.connect("w1")
@@ -287,10 +283,7 @@ def test_a_status_renamed_rewrites_its_events(company):
 
 
 def test_the_first_push_sends_the_last_30_days_onward_in_batches_and_counts_them(stack):
-    company = PushCompany(stack)
-    company.enable(sync_direction=PUSH_ONLY)
-    for status_id, fields in STATUSES.items():
-        company.put_status(status_id, *fields)
+    company = PushCompany.enabled(stack)
     company.add_worker("w1", ANN, name="Ann Hansen")
     bookings = [{"id": f"b{n}", **snapshot(1, "w1", start=day(n - 20))} for n in range(60)]
     bookings.append({"id": "old", **snapshot(1, "w1", start=day(-45))})
