@@ -12,6 +12,7 @@ from shared.queue import messages
 from shared.services import linking
 from shared.store import records
 from shared.store.firestore import Store
+from shared.sync import busy_import
 
 
 def connection_status(store: Store, company_id: str, worker_id: str) -> dict:
@@ -36,10 +37,13 @@ def list_connections(store: Store, company_id: str) -> dict:
 
 
 def disconnect(config: Config, store: Store, company_id: str, worker_id: str) -> dict:
-    """Idempotent. Pushed events stay in Google; imported busy blocks go."""
-    records.existing_worker(store, company_id, worker_id)
+    """Idempotent. Pushed events stay in Google; the account's imported busy blocks go
+    with the last of the company's workers on it (others sharing it still see them)."""
+    connection = records.existing_worker(store, company_id, worker_id).connection
     linking.unlink_worker(config, store, company_id, worker_id)
-    records.delete_busy_blocks(store, company_id, worker_id)
+    sub = connection.google_sub if connection.state.linked else None
+    if sub and not records.account_members(store, company_id, sub):
+        busy_import.forget_account(store, company_id, sub)
     return connection_status(store, company_id, worker_id)
 
 

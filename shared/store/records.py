@@ -129,22 +129,6 @@ def pending_since_before(store: Store, cutoff: datetime) -> list[tuple[str, str]
     return sorted(found)
 
 
-def delete_busy_blocks(store: Store, company_id: str, worker_id: str) -> int:
-    """Delete the worker's imported busy blocks; returns how many."""
-    query = store.busy_blocks(company_id).where(
-        filter=firestore.FieldFilter("worker_id", "==", worker_id)
-    )
-    batch = store.client.batch()
-    count = 0
-    for count, snapshot in enumerate(query.stream(), start=1):
-        batch.delete(snapshot.reference)
-        if count % _BATCH == 0:
-            batch.commit()
-            batch = store.client.batch()
-    batch.commit()
-    return count
-
-
 # -- what a worker's push reads and writes -------------------------------------------
 
 

@@ -316,9 +316,35 @@ def _selected(account: GoogleAccount, calendar_id: str) -> bool:
     return any(c.id == calendar_id and c.selected for c in account.calendars)
 
 
-def request_imports(config: Config, company_id: str, account: GoogleAccount) -> int:
-    """Ask for an import of each selected calendar of the account; returns how many."""
-    chosen = [c.id for c in account.calendars if _selected(account, c.id)]
-    for calendar_id in chosen:
+def request_imports(config: Config, store: Store, company_id: str, account: GoogleAccount) -> int:
+    """Ask for an import of each selected calendar of the account, and of each calendar
+    imported before (a deselected or vanished calendar's import removes its blocks);
+    returns how many."""
+    chosen = {c.id for c in account.calendars if _selected(account, c.id)}
+    imported = store.calendar_imports(company_id).where(
+        filter=FieldFilter("sub", "==", account.sub)
+    )
+    chosen |= {(s.to_dict() or {}).get("calendar_id") or "" for s in imported.stream()}
+    chosen -= {account.company_calendar_id or "", ""}
+    for calendar_id in sorted(chosen):
         messages.request_import(config, company_id, account.sub, calendar_id)
     return len(chosen)
+
+
+def forget_account(store: Store, company_id: str, sub: str) -> int:
+    """Nobody of the company is on the account any more: its busy blocks go, and its
+    channels' notifications do nothing from now on. Returns how many blocks went."""
+    blocks = store.busy_blocks(company_id).where(filter=FieldFilter("sub", "==", sub))
+    ids = [snapshot.reference for snapshot in blocks.select(["sub"]).stream()]
+    for start in range(0, len(ids), _WRITES_PER_COMMIT):
+        batch = store.client.batch()
+        for ref in ids[start : start + _WRITES_PER_COMMIT]:
+            batch.delete(ref)
+        batch.commit()
+    imports = store.calendar_imports(company_id).where(filter=FieldFilter("sub", "==", sub))
+    for snapshot in imports.stream():
+        channel = (snapshot.to_dict() or {}).get("channel")
+        if channel:
+            channels.close(store, None, channel)
+        snapshot.reference.delete()
+    return len(ids)

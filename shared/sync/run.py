@@ -318,6 +318,7 @@ class _AccountRun:
             grants.leave(self.config, self.store, account.grant_id, self.company_id)
         if account.worker_ids:
             self.ref.update({"worker_ids": []})
+            busy_import.forget_account(self.store, self.company_id, self.sub)
 
     # -- step 2: credentials and the account's calendars ---------------------------------
 
@@ -364,7 +365,7 @@ class _AccountRun:
             # catch-up after a resync or a change of selection).
             fresh = records.account(self.store, self.company_id, self.sub)
             if fresh is not None:
-                busy_import.request_imports(self.config, self.company_id, fresh)
+                busy_import.request_imports(self.config, self.store, self.company_id, fresh)
 
     def _show_error(self, workers: list[Worker], message: str) -> None:
         for worker in workers:

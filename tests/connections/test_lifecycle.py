@@ -1,5 +1,7 @@
 """After consent: company calendar, calendar list, status, sharing, disconnect, token health."""
 
+from datetime import UTC, datetime, timedelta
+
 import google.auth.transport.requests
 import pytest
 import requests
@@ -125,17 +127,27 @@ def test_disconnect_is_idempotent_removes_busy_blocks_and_leaves_google_alone(co
     company.enable()
     company.add_worker("w1", "ann@example.com")
     company.add_worker("w2", "ben@example.com")
+    google = company.stack.google
+    for email, summary in (("ann@example.com", "Dentist"), ("ben@example.com", "Gym")):
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+        body = {
+            "summary": summary,
+            "start": {"dateTime": start.isoformat()},
+            "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+        }
+        google.insert_event(email, "primary", body)
     company.connect("w1")
     calendar_id = company.wait_first_sync("w1")["company_calendar_id"]
+    company.connect("w2")
+    company.wait_first_sync("w2")
     blocks = company.stack.db.collection("companies/c1/busy_blocks")
-    blocks.document("b1").set({"worker_id": "w1", "summary": "Dentist"})
-    blocks.document("b2").set({"worker_id": "w2", "summary": "Gym"})
+    wait_until(lambda: len(list(blocks.stream())) == 2, timeout=20, what="both imported")
 
     for _ in range(2):
         response = company.call("DELETE", "/workers/w1/connection")
         assert response.status_code == 200, response.text
         assert response.json()["state"] == "disconnected"
-    assert [doc.id for doc in blocks.stream()] == ["b2"]
+    assert [doc.to_dict()["summary"] for doc in blocks.stream()] == ["Gym"]
     holder = as_account_holder(company.stack, "ann@example.com")
     assert holder.calendars().get(calendarId=calendar_id).execute()["summary"] == "Acme Plumbing"
     # A fieldworker may disconnect itself, not a colleague.

@@ -269,3 +269,30 @@ def test_a_channel_near_its_end_is_renewed_new_first_then_the_old_stopped(compan
     # The new channel rings the bell; the old one's token no longer does anything.
     event = company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
     wait_until(lambda: event["id"] in company.blocks(), timeout=20)
+
+
+def test_a_change_of_selection_imports_the_new_calendar_and_drops_the_old_ones_blocks(company):
+    google = company.stack.google
+    football = google.create_calendar(ANN, "Ann's football")
+    google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    match = google.insert_event(ANN, football["id"], timed("Match", day(3, 18)))
+    connect(company)
+    both = wait_until(lambda: len(company.blocks()) == 2 and company.blocks(), timeout=20)
+    assert {b["calendar_id"] for b in both.values()} == {ANN, football["id"]}
+
+    answer = company.call("PUT", "/workers/w1/calendars", json={"selected": [football["id"]]})
+    assert answer.status_code == 200, answer.text
+    wait_until(lambda: set(company.blocks()) == {match["id"]}, timeout=20)
+
+
+def test_the_last_disconnect_from_an_account_drops_its_blocks_and_mutes_its_channels(company):
+    google = company.stack.google
+    google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    connect(company)
+    wait_until(lambda: company.blocks(), timeout=20)
+    channel = wait_until(
+        lambda: company.imports() and company.imports()[0].get("channel"), timeout=20
+    )
+    assert company.call("DELETE", "/workers/w1/connection").status_code == 200
+    assert company.blocks() == {}
+    assert not company.stack.db.collection("channels").document(channel["id"]).get().exists
