@@ -142,31 +142,32 @@ def send(
     return tasks.enqueue(config, payload, queue=queue, name=name, delay=delay)
 
 
+def _send_coalesced(
+    config: Config, message: Message, kind: str, *parts: str, not_before: float | None = None
+) -> None:
+    """Send `message` named per subject (`parts`) and time slice, scheduled at the slice's
+    end: every request of the slice is covered by that one task (Cloud Tasks drops the
+    duplicates), since it starts after they committed. `not_before` (seconds since the
+    epoch) puts it in a later slice."""
+    now = time.time()
+    slice_end = (math.floor(max(now, not_before or now) / ACCOUNT_SLICE) + 1) * ACCOUNT_SLICE
+    subject = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    name = f"{kind}-{subject}-{int(slice_end * 1000)}"
+    send(config, message, name=name, delay=timedelta(seconds=slice_end - now))
+
+
 def request_account_sync(
     config: Config, company_id: str, sub: str, not_before: float | None = None
 ) -> None:
-    """Ask for a sync of the account after a change committed. Named per account and time
-    slice and scheduled at the slice's end: every request of the slice is covered by that
-    one task (Cloud Tasks drops the duplicates), since it starts after they committed.
-    `not_before` (seconds since the epoch) puts it in a later slice."""
-    now = time.time()
-    slice_end = (math.floor(max(now, not_before or now) / ACCOUNT_SLICE) + 1) * ACCOUNT_SLICE
-    account = hashlib.sha256(f"{company_id}\n{sub}".encode()).hexdigest()[:32]
-    name = f"account-{account}-{int(slice_end * 1000)}"
-    delay = timedelta(seconds=slice_end - now)
-    send(config, AccountSync(company_id=company_id, sub=sub), name=name, delay=delay)
+    """Ask for a sync of the account after a change committed, coalesced per account."""
+    message = AccountSync(company_id=company_id, sub=sub)
+    _send_coalesced(config, message, "account", company_id, sub, not_before=not_before)
 
 
 def request_import(config: Config, company_id: str, sub: str, calendar_id: str) -> None:
-    """Ask for an import of one calendar, coalesced per calendar and time slice as
-    `request_account_sync` is per account."""
-    now = time.time()
-    slice_end = (math.floor(now / ACCOUNT_SLICE) + 1) * ACCOUNT_SLICE
-    key = hashlib.sha256(f"{company_id}\n{sub}\n{calendar_id}".encode()).hexdigest()[:32]
-    name = f"import-{key}-{int(slice_end * 1000)}"
-    delay = timedelta(seconds=slice_end - now)
+    """Ask for an import of one calendar, coalesced per calendar."""
     message = CalendarImport(company_id=company_id, sub=sub, calendar_id=calendar_id)
-    send(config, message, name=name, delay=delay)
+    _send_coalesced(config, message, "import", company_id, sub, calendar_id)
 
 
 def request_sync(config: Config, company_id: str, worker_id: str) -> None:

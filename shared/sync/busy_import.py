@@ -277,11 +277,7 @@ class _Import:
         return True
 
     def _delete(self, block_ids: list[str]) -> None:
-        for start in range(0, len(block_ids), _WRITES_PER_COMMIT):
-            batch = self.store.client.batch()
-            for bid in block_ids[start : start + _WRITES_PER_COMMIT]:
-                batch.delete(self.blocks.document(bid))
-            batch.commit()
+        _delete_all(self.store, [self.blocks.document(bid) for bid in block_ids])
 
     def _remove_all(self) -> int:
         """The calendar is no longer imported: its blocks go, and its channel's
@@ -336,11 +332,7 @@ def forget_account(store: Store, company_id: str, sub: str) -> int:
     channels' notifications do nothing from now on. Returns how many blocks went."""
     blocks = store.busy_blocks(company_id).where(filter=FieldFilter("sub", "==", sub))
     ids = [snapshot.reference for snapshot in blocks.select(["sub"]).stream()]
-    for start in range(0, len(ids), _WRITES_PER_COMMIT):
-        batch = store.client.batch()
-        for ref in ids[start : start + _WRITES_PER_COMMIT]:
-            batch.delete(ref)
-        batch.commit()
+    _delete_all(store, ids)
     imports = store.calendar_imports(company_id).where(filter=FieldFilter("sub", "==", sub))
     for snapshot in imports.stream():
         channel = (snapshot.to_dict() or {}).get("channel")
@@ -348,3 +340,12 @@ def forget_account(store: Store, company_id: str, sub: str) -> int:
             channels.close(store, None, channel)
         snapshot.reference.delete()
     return len(ids)
+
+
+def _delete_all(store: Store, refs: list) -> None:
+    """Delete documents in batched commits."""
+    for start in range(0, len(refs), _WRITES_PER_COMMIT):
+        batch = store.client.batch()
+        for ref in refs[start : start + _WRITES_PER_COMMIT]:
+            batch.delete(ref)
+        batch.commit()
