@@ -372,3 +372,45 @@ class UnavailabilityIn(InputModel):
 
     def record(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+# -- read-side queries ---------------------------------------------------------
+
+# The longest range one view answers: a quarter, enough for any calendar page, bounded so
+# one request's reads stay small.
+MAX_VIEW_DAYS = 93
+MAX_VIEW_WORKERS = 100
+MAX_VIEW_CALENDARS = 50
+# A Google calendar id (an email-like address); a comma would split the query's list.
+CalendarId = Annotated[SingleLine, Field(min_length=1, max_length=1024, pattern=r"^[^,]+$")]
+
+
+class RangeQuery(InputModel):
+    """The query of GET /availability and /conflicts: `from` and `to` (RFC 3339 with
+    offset, `to` after `from`, at most MAX_VIEW_DAYS apart), and optionally comma-separated
+    `worker_ids`. Unknown parameters are refused."""
+
+    since: Instant = Field(alias="from")
+    until: Instant = Field(alias="to")
+    worker_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_VIEW_WORKERS)
+
+    @field_validator("until")
+    @classmethod
+    def _range(cls, value: datetime, info: ValidationInfo) -> datetime:
+        since = info.data.get("since")
+        if since is None:
+            return value
+        if value <= since:
+            raise ValueError("must be after from")
+        if (value - since).total_seconds() > MAX_VIEW_DAYS * 86400:
+            raise ValueError(f"must be at most {MAX_VIEW_DAYS} days after from")
+        return value
+
+
+class CalendarQuery(RangeQuery):
+    """GET /calendar: a RangeQuery, and optionally the Google calendars whose busy blocks
+    to show (comma-separated `calendar_ids`; the platform's calendar filter)."""
+
+    calendar_ids: list[CalendarId] | None = Field(
+        default=None, min_length=1, max_length=MAX_VIEW_CALENDARS
+    )

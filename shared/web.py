@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args, get_origin
 from urllib.parse import quote, unquote, urlsplit
 
 import flask
@@ -290,6 +290,24 @@ def _too_large(max_bytes: int) -> PayloadTooLarge:
     else:
         size = f"{max_bytes} bytes"
     return PayloadTooLarge(f"request body is larger than {size}", field="body")
+
+
+def parse_query(request: flask.Request, model: type[Model]) -> Model:
+    """The query string validated by `model`; a 400 naming the first bad parameter otherwise.
+    Each parameter may be given once; a list field takes comma-separated values
+    (`worker_ids=a,b`)."""
+    lists = {
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if get_origin(field.annotation) is list
+        or any(get_origin(arg) is list for arg in get_args(field.annotation))
+    }
+    data: dict[str, Any] = {}
+    for name, values in request.args.lists():
+        if len(values) != 1:
+            raise InvalidInput(f"{name}: give it once (lists are comma-separated)", field=name)
+        data[name] = values[0].split(",") if name in lists else values[0]
+    return validate(model, data)
 
 
 def validate(model: type[Model], data: Any) -> Model:

@@ -36,6 +36,7 @@ from shared.queue import messages
 from shared.store import records
 from shared.store.firestore import Store
 from shared.sync.push import PUSH_WINDOW
+from shared.views.calendar import booking_conflicts
 
 # Bookings of a batch written per transaction (each with its own snapshot, under
 # Firestore's 500 writes per commit together with the workers' markers).
@@ -316,11 +317,15 @@ def booking_sync(store: Store, company_id: str, booking_id: str) -> dict:
     statuses = records.booking_statuses(store, company_id)
     status = statuses.get(booking.status_id)
     pushes = status is not None and status.push_to_google and not booking.deleted
+    clashes = booking_conflicts(store, company, booking, status, workers.values())
     return {
         "workers": {
-            worker_id: _worker_sync(
-                company, workers.get(worker_id), booking, pushes, links.get(worker_id)
-            )
+            worker_id: {
+                **_worker_sync(
+                    company, workers.get(worker_id), booking, pushes, links.get(worker_id)
+                ),
+                "conflicts": clashes.get(worker_id, []),
+            }
             for worker_id in worker_ids
         }
     }
@@ -335,7 +340,6 @@ def _worker_sync(
         "calendar_id": link.calendar_id if link else None,
         "updated_at": link.updated_at.isoformat() if link and link.updated_at else None,
         "error": None,
-        "conflicts": [],
     }
     if link is not None and view["state"] == "failed":
         view["error"] = link.error
