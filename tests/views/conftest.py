@@ -57,6 +57,10 @@ class ViewingCompany(PushCompany):
 
 @pytest.fixture
 def company(stack) -> ViewingCompany:
+    return two_way_company(stack)
+
+
+def two_way_company(stack) -> ViewingCompany:
     """Acme, two-way: Ann (w1, Oslo) and Ben (w2, New York) connected to their own Google
     accounts; no bookings yet."""
     company = ViewingCompany(stack)

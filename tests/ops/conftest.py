@@ -1,0 +1,1 @@
+from tests.push.conftest import company  # noqa: F401 (Acme, two connected workers, push only)
