@@ -7,6 +7,7 @@ from __future__ import annotations
 import flask
 import functions_framework
 
+from shared import logs
 from shared.config import get_config
 from shared.queue.messages import Task
 from shared.services import tasks as use_cases
@@ -20,7 +21,10 @@ router = Router()
 def run_task(request: flask.Request):
     task = parse_body(request, Task).root
     config = get_config()
-    return {"kind": task.kind, "outcome": use_cases.run(config, Store.for_config(config), task)}
+    # Cloud Tasks names the task in a header: its retries share the label.
+    with logs.labelled(task=request.headers.get("X-CloudTasks-TaskName")):
+        outcome = use_cases.run(config, Store.for_config(config), task)
+    return {"kind": task.kind, "outcome": outcome}
 
 
 @functions_framework.http

@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import BaseConverter, Map, Rule
 
-from shared import security
+from shared import logs, security
 from shared.config import get_config
 from shared.errors import ApiError, InvalidInput, PayloadTooLarge, RetryLater
 from shared.ids import check_id
@@ -134,6 +134,7 @@ class Router:
 
     def dispatch(self, request: flask.Request) -> flask.Response:
         try:
+            _set_up_logging()
             adapter = self._map.bind("localhost")
             try:
                 route, values = adapter.match(_routing_path(request), method=request.method)
@@ -145,14 +146,15 @@ class Router:
                 )
             try:
                 values.update(_admit(route, request, values))
-                result = route.handler(request, **values)
+                with logs.labelled(**_labels(values)):
+                    result = route.handler(request, **values)
             except RequestEntityTooLarge:  # a chunked body went over the limit as it was read
                 raise _too_large(route.max_body_bytes) from None
         except ApiError as exc:
             return error_response(exc)
         except RetryLater as exc:
             # Busy or failing dependencies: a 503 makes Cloud Tasks retry with backoff.
-            log.warning("%s %s: %s; to be retried", request.method, request.path, exc.message)
+            logs.event(log, "retry_later", logging.WARNING, path=request.path, reason=exc.message)
             body = {"error": {"code": exc.code, "message": exc.message}}
             return flask.Response(json.dumps(body), status=503, mimetype="application/json")
         except HTTPException as exc:
@@ -166,6 +168,23 @@ class Router:
             log.exception("unhandled error on %s %s", request.method, request.path)
             return error_response(ApiError("internal error"), 500)
         return to_response(result)
+
+
+def _set_up_logging() -> None:
+    """Production logs Cloud Logging's JSON lines from the first request on (idempotent;
+    `make run` sets up its own plain lines, and tests their own handlers)."""
+    config = get_config()
+    if config.mode == "production":
+        logs.set_up(config)
+
+
+def _labels(values: dict[str, Any]) -> dict[str, str | None]:
+    """The log labels of a request: whose company, and which worker it is about."""
+    principal = values.get("principal")
+    return {
+        "company": principal.company_id if principal else None,
+        "worker": values.get("worker_id") or (principal.worker_id if principal else None),
+    }
 
 
 def _admit(route: _Route, request: flask.Request, values: dict[str, str]) -> dict[str, Any]:

@@ -9,14 +9,19 @@ endpoints. (Firestore's client lives in `shared/store/firestore.py`, Cloud Tasks
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from google.auth.credentials import Credentials
 from googleapiclient.discovery import Resource, build
-from googleapiclient.http import BatchHttpRequest
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest, HttpRequest
 
+from shared import logs
 from shared.config import Config
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,40 @@ def calendar_service(config: Config, credentials: Credentials) -> Resource:
         static_discovery=True,
         cache_discovery=False,
         client_options=options,
+        requestBuilder=_CountedRequest,
     )
 
 
 def calendar_batch(config: Config, callback: Callable | None = None) -> BatchHttpRequest:
-    return BatchHttpRequest(callback=callback, batch_uri=google_endpoints(config).batch)
+    return _CountedBatch(callback=callback, batch_uri=google_endpoints(config).batch)
+
+
+# Every call to Google is one `google_call` event (method, outcome): the log-based metric
+# of Google usage by method and outcome, against the project's quotas.
+
+
+def _outcome(exc: HttpError) -> str:
+    return str(exc.status_code or "error")
+
+
+class _CountedRequest(HttpRequest):
+    def execute(self, http=None, num_retries=0):
+        try:
+            answer = super().execute(http=http, num_retries=num_retries)
+        except HttpError as exc:
+            logs.event(log, "google_call", method=self.methodId, outcome=_outcome(exc))
+            raise
+        logs.event(log, "google_call", method=self.methodId, outcome="ok")
+        return answer
+
+
+class _CountedBatch(BatchHttpRequest):
+    def execute(self, http=None):
+        parts = len(self._order)
+        try:
+            answer = super().execute(http=http)
+        except HttpError as exc:
+            logs.event(log, "google_call", method="batch", outcome=_outcome(exc), parts=parts)
+            raise
+        logs.event(log, "google_call", method="batch", outcome="ok", parts=parts)
+        return answer

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from shared import mail
+from shared import logs, mail
 from shared.config import Config
 from shared.queue import messages
 from shared.services import alerts, grants, invitation_rounds, invitations, workers
@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 def run(config: Config, store: Store, task: messages.Message) -> str:
     """Do the task; returns its outcome, for the log and the answer."""
     try:
-        return _run(config, store, task)
+        with logs.labelled(**_labels(task)):
+            outcome = _run(config, store, task)
+        logs.event(log, "task_done", kind=task.kind, outcome=outcome)
+        return outcome
     except mail.Undeliverable as exc:
         log.warning(
             "%s email for company %s is undeliverable (SMTP %s); not retried",
@@ -33,6 +36,17 @@ def run(config: Config, store: Store, task: messages.Message) -> str:
             exc.smtp_code or "-",
         )
         return "undeliverable"
+
+
+def _labels(task: messages.Message) -> dict[str, str | None]:
+    """What the task is about, for every line it logs."""
+    return {
+        "kind": task.kind,
+        "company": getattr(task, "company_id", None),
+        "worker": getattr(task, "worker_id", None),
+        "account": getattr(task, "sub", None),
+        "calendar": getattr(task, "calendar_id", None),
+    }
 
 
 def _sent(sent: bool) -> str:
