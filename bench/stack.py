@@ -63,6 +63,7 @@ class LocalStack:
 
     def new_project(self):
         """A fresh Firestore project (and so fresh queues): the config for it."""
+        from functions.local import platform_client
         from shared.config import get_config
         from shared.queue.tasks import ensure_queues
 
@@ -70,6 +71,7 @@ class LocalStack:
         get_config.cache_clear()
         config = get_config()
         ensure_queues(config)
+        self.google.register_client(**platform_client(config))  # as `make run` does
         self.timed.clear()
         self.google.reset_request_log()
         return config

@@ -12,6 +12,7 @@ for `make run`.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,6 +24,8 @@ from dev import tokens
 from shared.config import Config, get_config
 
 TIMEOUT = 30
+# The line of Google's "Access blocked" page that names the error, e.g. invalid_client.
+_GOOGLE_ERROR = re.compile(r"Error (?P<status>\d{3}): (?P<error>[a-z_]+)")
 
 
 @dataclass
@@ -146,6 +149,11 @@ def connect(
     page = http.get(google_url, timeout=TIMEOUT)
     form = ConsentForm(page.text)
     if page.status_code != 200 or form.action is None:
+        refused = _GOOGLE_ERROR.search(page.text)
+        if refused is not None:  # Google's error page, e.g. an OAuth client it does not know
+            client_id = _query(google_url).get("client_id", "")
+            detail = f"Google's consent page answered {page.status_code} for client_id {client_id}"
+            return Outcome(False, refused["error"], detail)
         return Outcome(False, "consent_page", f"{google_url} answered {page.status_code}")
     submitted = http.post(
         urljoin(page.url, form.action),

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     from emulators.google import GoogleStandIn
     from emulators.google.state import StateError
     from emulators.mailbox import MailSink
-    from functions.local import create_app
+    from functions.local import create_app, platform_client
     from shared.config import get_config
     from shared.queue.tasks import ensure_queues
 
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> None:
                 google = GoogleStandIn(port=ports["GOOGLE_PORT"])
                 kept.append(f"{what}: starts EMPTY, {exc} (moved aside to {unreadable.name})")
         started.enter_context(google)
+        # The stand-in knows no OAuth client it was not told of, as Google: the platform's now,
+        # a company's private one when an admin saves it (functions/local.py).
+        google.register_client(**platform_client(config))
         if args.keep:
 
             def save_google() -> None:  # runs before the stand-in stops, after the functions
@@ -199,6 +202,7 @@ def main(argv: list[str] | None = None) -> None:
 Calendar sync, local stack ({firestore.mode} Firestore emulator)
   functions (docs/api.md)   {functions.url}   (one access line per request below)
   Google stand-in            {google.base_url}   (consent page, Calendar API, /_test hooks)
+    OAuth clients            the platform's ({config.platform_client_id}); a private one once saved
   Cloud Tasks emulator       {tasks.address}   queues: {config.sync_queue}, {config.mail_queue}
   Firestore emulator         {firestore.host}   (its output: {_shown(firestore_log)})
   SMTP sink / mailbox        127.0.0.1:{mail.smtp_port} / {mail.http_url}

@@ -24,7 +24,7 @@ from emulators.cloud_tasks import CloudTasksEmulator
 from emulators.firestore import FirestoreEmulator, find_official_jar
 from emulators.google import GoogleStandIn
 from emulators.mailbox import MailSink
-from functions.local import create_app
+from functions.local import create_app, platform_client
 from shared.config import LOCAL_SERVICE_SECRET, Config, get_config
 from shared.queue.tasks import ensure_queues
 
@@ -159,6 +159,9 @@ def stack(
             monkeypatch.setenv(name, value)
         get_config.cache_clear()
         config = get_config()
+        # As `make run` does: the stand-in knows no client it was not told of (a private one
+        # is registered when an admin saves it, by functions/local.py).
+        google.register_client(**platform_client(config))
         ensure_queues(config)
         mail_sink.mailbox.clear()
         yield Stack(

@@ -1,5 +1,8 @@
 """`python -m emulators.google [--port P] [--keep FILE]`: run the Google stand-in until
-SIGINT/SIGTERM; with --keep, its state is loaded from FILE at start and saved there at stop."""
+SIGINT/SIGTERM; with --keep, its state is loaded from FILE at start and saved there at stop.
+
+Like Google, it knows no OAuth client until one is registered (`POST /_test/clients`);
+`make run` registers the platform client, and a company's private one when it is saved."""
 
 from __future__ import annotations
 

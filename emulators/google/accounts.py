@@ -63,11 +63,19 @@ class Account:
 
 @dataclass
 class Client:
-    """An OAuth client. No `redirect_uris` means any allowed URI (clients registered on use)."""
+    """An OAuth client as its owner registered it in the Cloud Console: its secret and the
+    redirect URIs Google may send the person back to (no others, ever)."""
 
     client_id: str
-    secret: str | None = None
+    secret: str
     redirect_uris: frozenset[str] = frozenset()
+    # False while the secret is one the stand-in made up because none was given.
+    secret_given: bool = True
+
+
+def new_client_secret() -> str:
+    """A secret the way the Cloud Console makes one for a new client."""
+    return "GOCSPX-" + secrets.token_urlsafe(21)
 
 
 @dataclass(frozen=True)
@@ -213,33 +221,45 @@ class Accounts:
 
     # -- clients and consent -------------------------------------------------
     def register_client(
-        self, client_id: str, client_secret: str | None = None, redirect_uris: Iterable[str] = ()
+        self,
+        client_id: str,
+        client_secret: str | None = None,
+        redirect_uris: Iterable[str] = (),
+        *,
+        keep_secret: bool = False,
     ) -> Client:
-        """Register (or replace) a client as its owner would in the Cloud Console."""
-        with self._lock:
-            client = Client(client_id, client_secret, frozenset(redirect_uris))
-            self._clients[client_id] = client
-            return client
+        """Create or update a client as its owner would in the Cloud Console.
 
-    def client(self, client_id: str, register: bool) -> Client | None:
-        """The client, registered on first use when `register` (local mode)."""
+        A new client gets `client_secret`, or without one a fresh secret nobody was told (the
+        console makes one for every client). A known client takes `client_secret` if given;
+        with `keep_secret`, only if its secret was made up that way (one given is kept).
+        `redirect_uris` are added to those already registered. The stand-in never registers a
+        client by itself: unknown clients are refused, as at Google.
+        """
         with self._lock:
             client = self._clients.get(client_id)
-            if client is None and register:
-                client = self.register_client(client_id)
+            if client is None:
+                client = Client(client_id, new_client_secret(), secret_given=False)
+                self._clients[client_id] = client
+            if client_secret and not (keep_secret and client.secret_given):
+                client.secret, client.secret_given = client_secret, True
+            client.redirect_uris = client.redirect_uris | frozenset(redirect_uris)
             return client
 
-    def authenticate_client(self, client_id: str, client_secret: str, register: bool) -> Client:
-        """Check a client's credentials; a client without a secret adopts the first one used."""
+    def client(self, client_id: str) -> Client | None:
+        """The registered client, or None (Google answers `invalid_client`)."""
         with self._lock:
-            client = self.client(client_id, register)
+            return self._clients.get(client_id)
+
+    def authenticate_client(self, client_id: str, client_secret: str) -> Client:
+        """Check a client's credentials at the token endpoint, as Google does."""
+        with self._lock:
+            client = self._clients.get(client_id)
             if client is None:
                 raise OAuthError("invalid_client", "The OAuth client was not found.", status=401)
             if not client_secret:
                 raise OAuthError("invalid_request", "client_secret is missing.")
-            if client.secret is None:
-                client.secret = client_secret
-            elif not hmac.compare_digest(client.secret, client_secret):
+            if not hmac.compare_digest(client.secret.encode(), client_secret.encode()):
                 raise OAuthError("invalid_client", "Unauthorized", status=401)
             return client
 
@@ -423,6 +443,7 @@ class Accounts:
                     {
                         "client_id": c.client_id,
                         "secret": c.secret,
+                        "secret_given": c.secret_given,
                         "redirect_uris": sorted(c.redirect_uris),
                     }
                     for c in self._clients.values()
@@ -464,7 +485,13 @@ class Accounts:
         """Replace everything with `export_state`'s data (new-account callbacks do not run)."""
         accounts = {a["email"]: Account(**a) for a in state["accounts"]}
         clients = {
-            c["client_id"]: Client(c["client_id"], c["secret"], frozenset(c["redirect_uris"]))
+            # A client kept without a secret (by an older stand-in) gets one nobody knows.
+            c["client_id"]: Client(
+                c["client_id"],
+                c["secret"] or new_client_secret(),
+                frozenset(c["redirect_uris"]),
+                secret_given=bool(c["secret"]) and c.get("secret_given", True),
+            )
             for c in state["clients"]
         }
         consents = {(c["client_id"], c["email"]): frozenset(c["scopes"]) for c in state["consents"]}

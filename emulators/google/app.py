@@ -2,8 +2,8 @@
 
 Each part contributes werkzeug `Rule`s whose endpoint is a handler
 `handler(standin, request, **url_values) -> Response`:
-- `channels.routes()`: `calendarList.watch` and `channels.stop`, listed first so they answer
-  before any same-path rule of `calendar_api` (werkzeug takes the first of equal rules),
+- `channels.routes()`: `calendarList.watch` and `channels.stop` (they must know the account
+  as well as the client),
 - `calendar_api.routes()`: Calendar API v3 and its batch endpoint,
 - `oauth.routes()`: consent page, token, revoke, userinfo, JWKS, discovery,
 - `testhooks.routes()`: `/_test/...` for tests and people driving the stack.
@@ -21,6 +21,7 @@ import copy
 import logging
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,7 @@ from werkzeug.wrappers import Request, Response
 from emulators._routing import shared_map
 from emulators._wsgi import BackgroundWSGIServer
 from emulators.google import calendar_api, channels, oauth, state, testhooks
-from emulators.google.accounts import Accounts
+from emulators.google.accounts import Accounts, Client
 from emulators.google.calendars import CalendarStore
 from emulators.google.channels import (
     CALENDAR_LIST_CHANGES,
@@ -89,7 +90,10 @@ class GoogleStandIn:
         push_retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
         push_retry_backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS,
     ) -> None:
-        """`seed` (default: $GOOGLE_STANDIN_SEED, else random; kept in `self.seed`) fixes the
+        """`local_mode` accepts plain-http loopback addresses where Google wants https: OAuth
+        redirect URIs (still only those registered for the client) and push webhooks. OAuth
+        clients must be registered (`register_client`) in either mode.
+        `seed` (default: $GOOGLE_STANDIN_SEED, else random; kept in `self.seed`) fixes the
         gaps between push message numbers. `user_rate_limit`: Calendar API calls per minute
         per user before 403 rateLimitExceeded; None or 0: no limit; "env":
         $GOOGLE_USER_RATE_LIMIT, else Google's 600. `push_retry_*`: how pushes answered
@@ -198,6 +202,20 @@ class GoogleStandIn:
         return grant.email if grant is not None else None
 
     # -- test hooks: the account holder in Google's UI ---------------------
+    def register_client(
+        self,
+        client_id: str,
+        client_secret: str | None = None,
+        redirect_uris: Iterable[str] = (),
+        *,
+        keep_secret: bool = False,
+    ) -> Client:
+        """Create or update an OAuth client as in the Cloud Console (`POST /_test/clients`);
+        see `Accounts.register_client`. Unregistered clients are refused, as at Google."""
+        return self.accounts.register_client(
+            client_id, client_secret, redirect_uris, keep_secret=keep_secret
+        )
+
     def create_calendar(self, email: str, summary: str, **fields: Any) -> dict:
         """A secondary calendar the user made by hand (no OAuth client created it)."""
         calendar = self.calendars.create_calendar(email, {"summary": summary, **fields}, None)

@@ -217,12 +217,7 @@ def events_watch(standin, caller: Caller, request: Request, calendarId: str) -> 
     return json_response(channel)
 
 
-# -- channels, freeBusy ---------------------------------------------------
-def channels_stop(standin, caller: Caller, request: Request) -> Response:
-    standin.channels.stop(json_body(request), caller.client_id)
-    return no_content()
-
-
+# -- freeBusy (channels.stop and calendarList.watch are channels.py's) -----
 def freebusy_query(standin, caller: Caller, request: Request) -> Response:
     return json_response(freebusy.query(standin.calendars, caller.email, json_body(request)))
 
@@ -243,7 +238,6 @@ HANDLERS: dict[str, Handler] = {
     "calendar.events.list": events_list,
     "calendar.events.instances": events_instances,
     "calendar.events.watch": events_watch,
-    "calendar.channels.stop": channels_stop,
     "calendar.freebusy.query": freebusy_query,
 }
 

@@ -605,8 +605,8 @@ def channels_stop(standin: GoogleStandIn, caller, request: Request) -> Response:
 
 
 def routes() -> list[Rule]:
-    """`calendarList.watch` and `channels.stop` (which must know the account as well as the
-    client); listed before `calendar_api.routes()`, so these are the ones that answer."""
+    """`calendarList.watch` and `channels.stop`, which must know the account as well as the
+    client (`calendar_api.routes()` serves the other Calendar methods)."""
     return [
         _api("calendar.calendarList.watch", calendar_list_watch),
         _api("calendar.channels.stop", channels_stop),

@@ -2,7 +2,13 @@
 
 Consent page, token endpoint (authorization code with PKCE, refresh token, service-account
 JWT bearer), revocation, userinfo, signing keys and discovery, plus `/_test/` hooks to mint
-tokens, create service accounts and revoke or expire an account's tokens.
+tokens, register OAuth clients, create service accounts and revoke or expire an account's
+tokens.
+
+As at Google, only registered clients exist, local mode included: an unknown `client_id` is
+refused (`invalid_client`) at the consent page and the token endpoint, and the consent page
+sends people only to a redirect URI registered for the client (`redirect_uri_mismatch`).
+Local mode differs only in accepting plain-http loopback redirect URIs (still registered).
 
 id_tokens name `https://accounts.google.com` as issuer, not the stand-in's URL, so that real
 verification code (google-auth's `verify_oauth2_token` checks the issuer) accepts them; only
@@ -199,7 +205,11 @@ class AuthRequest:
     carried: dict[str, str]
 
 
-def _redirect_uri_allowed(uri: str, local_mode: bool) -> bool:
+def _redirect_uri_allowed(uri: str, client: Client, local_mode: bool) -> bool:
+    """Registered for the client, and https (local mode also lets plain-http loopback
+    addresses through, since the local stack has no TLS: a matter of scheme only)."""
+    if uri not in client.redirect_uris:
+        return False
     parts = urlsplit(uri)
     if parts.fragment or not parts.netloc:
         return False
@@ -222,13 +232,11 @@ def parse_auth_request(standin, params: Mapping[str, str]) -> AuthRequest:
         return value
 
     client_id = required("client_id")
-    client = standin.accounts.client(client_id, register=standin.local_mode)
+    client = standin.accounts.client(client_id)
     if client is None:
         raise AuthPageError("invalid_client", "The OAuth client was not found.", status=401)
     redirect_uri = required("redirect_uri")
-    if not _redirect_uri_allowed(redirect_uri, standin.local_mode) or (
-        client.redirect_uris and redirect_uri not in client.redirect_uris
-    ):
+    if not _redirect_uri_allowed(redirect_uri, client, standin.local_mode):
         raise AuthPageError(
             "redirect_uri_mismatch",
             f"You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 "
@@ -432,7 +440,7 @@ def _token_body(
 
 def _exchange_code(standin, request: Request, form: Mapping[str, str]) -> dict[str, Any]:
     client_id, secret = _client_credentials(request, form)
-    standin.accounts.authenticate_client(client_id, secret, register=standin.local_mode)
+    standin.accounts.authenticate_client(client_id, secret)
     code = form.get("code")
     if not code:
         raise OAuthError("invalid_request", "Missing required parameter: code")
@@ -452,7 +460,7 @@ def _exchange_code(standin, request: Request, form: Mapping[str, str]) -> dict[s
 
 def _refresh(standin, request: Request, form: Mapping[str, str]) -> dict[str, Any]:
     client_id, secret = _client_credentials(request, form)
-    standin.accounts.authenticate_client(client_id, secret, register=standin.local_mode)
+    standin.accounts.authenticate_client(client_id, secret)
     refresh_token = form.get("refresh_token")
     if not refresh_token:
         raise OAuthError("invalid_request", "Missing required parameter: refresh_token")
@@ -599,13 +607,29 @@ def hook_tokens(standin, request: Request) -> Response:
 
 
 def hook_clients(standin, request: Request) -> Response:
-    """Register an OAuth client as in the Cloud Console (needed outside local mode)."""
+    """Create or update an OAuth client as its owner would in the Cloud Console; the stand-in
+    knows no client otherwise. `{"client_id", "client_secret"?, "redirect_uris"?: [...],
+    "keep_secret"?: bool}`: a new client without a secret gets one made up (in the answer); a
+    known one takes the secret sent, but with `keep_secret` only if its own was made up;
+    redirect URIs are added to the registered ones."""
     body = _hook_body(request)
     client_id, secret = body.get("client_id"), body.get("client_secret")
-    redirect_uris = body.get("redirect_uris", [])
-    if not isinstance(client_id, str) or not client_id or not isinstance(redirect_uris, list):
-        return _bad_hook('Body must be {"client_id", "client_secret"?, "redirect_uris"?: [...]}')
-    client = standin.accounts.register_client(client_id, secret, redirect_uris)
+    redirect_uris, keep_secret = body.get("redirect_uris", []), body.get("keep_secret", False)
+    if (
+        not isinstance(client_id, str)
+        or not client_id
+        or not isinstance(secret, str | None)
+        or not isinstance(redirect_uris, list)
+        or not all(isinstance(uri, str) and uri for uri in redirect_uris)
+        or not isinstance(keep_secret, bool)
+    ):
+        return _bad_hook(
+            'Body must be {"client_id", "client_secret"?, "redirect_uris"?: [...], '
+            '"keep_secret"?: bool}'
+        )
+    client = standin.accounts.register_client(
+        client_id, secret, redirect_uris, keep_secret=keep_secret
+    )
     return _json(
         {
             "client_id": client.client_id,

@@ -8,6 +8,7 @@ from dev import connect
 from tests.helpers import wait_until
 
 ADA = "ada@example.com"
+ADA_WORKER = {"name": "Ada", "email": ADA, "active": True, "timezone": "Europe/Oslo"}
 
 
 @pytest.fixture
@@ -15,8 +16,7 @@ def enabled(stack):
     """Company c1 with the integration on and worker w1, as an admin would set them up."""
     settings = {"company_name": "Acme Plumbing", "enabled": True}
     assert stack.request("PUT", "/settings", json=settings).status_code == 200
-    worker = {"name": "Ada", "email": ADA, "active": True, "timezone": "Europe/Oslo"}
-    assert stack.request("PUT", "/workers/w1", json=worker).status_code == 200
+    assert stack.request("PUT", "/workers/w1", json=ADA_WORKER).status_code == 200
     return stack
 
 
@@ -56,6 +56,23 @@ def test_a_refused_consent_reports_googles_reason(enabled):
     outcome = connect.connect(enabled.config, "w1", "ada@gmail.com")
     assert not outcome.connected
     assert outcome.reason == "wrong_domain", outcome.describe()
+
+
+def test_a_client_id_google_does_not_know_reports_invalid_client(enabled, capsys):
+    """The stand-in knows only the clients the stack registered, as Google: a company whose
+    client id never reached it (written straight into Firestore here) is refused there."""
+    assert enabled.request("PUT", "/settings", json=_private()).status_code == 200
+    worker = {**ADA_WORKER, "email": "ada@acme.example"}
+    assert enabled.request("PUT", "/workers/w1", json=worker).status_code == 200
+    enabled.db.document("companies/c1").update({"client_id": "acme-privat.apps.example"})
+
+    outcome = connect.connect(enabled.config, "w1", "ada@acme.example")
+
+    assert not outcome.connected
+    assert outcome.reason == "invalid_client", outcome.describe()
+    assert "acme-privat.apps.example" in outcome.detail
+    assert connect.main(["--worker", "w1", "--email", "ada@acme.example"]) == 1
+    assert "error: invalid_client" in capsys.readouterr().out
 
 
 def _private() -> dict:

@@ -149,6 +149,21 @@ def test_keep_carries_firestore_and_the_google_stand_in_across_a_restart(
         timeout=30,
         what="the first sync",
     )
+    # The stand-in knows the platform client from the start and a private client once saved.
+    assert config.platform_client_id in first.wait_for("OAuth clients")
+    acme = {"Authorization": f"Bearer {tokens.platform_token(config, 'admin', 'c2')}"}
+    private = {
+        "company_name": "Acme Heating",
+        "enabled": True,
+        "provider": "private",
+        "client_id": "acme-private.apps.googleusercontent.com",
+        "client_secret": "acme-secret",
+        "workspace_domain": "acme.example",
+    }
+    assert requests.put(f"{base}/settings", json=private, headers=acme, timeout=30).ok
+    bob = {"name": "Bob", "email": "bob@acme.example", "active": True, "timezone": "UTC"}
+    assert requests.put(f"{base}/workers/w2", json=bob, headers=acme, timeout=30).ok
+    assert connect.connect(config, "w2", "bob@acme.example", "c2").connected
     # One access line per request: method, path, status, milliseconds.
     assert first.wait_for("PUT /settings  200  ").endswith(" ms")
     assert first.wait_for("GET /getAuthKey  302  ")

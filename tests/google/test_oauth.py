@@ -38,6 +38,13 @@ def plain_http_oauth(monkeypatch):
     monkeypatch.delenv("OAUTHLIB_RELAX_TOKEN_SCOPE", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def registered_client(google):
+    """The platform's client, registered as its owner does in the Cloud Console: the stand-in
+    knows no other client, as Google."""
+    return google.register_client(CLIENT_ID, SECRET, [REDIRECT_URI])
+
+
 @pytest.fixture
 def http():
     return google.auth.transport.requests.Request()
@@ -257,6 +264,8 @@ def test_code_is_single_use_and_bound_to_client_and_redirect_uri(google):
         "client_secret": SECRET,
     }
 
+    google.register_client("other", "s", [REDIRECT_URI])  # a client of its own, registered
+
     wrong_redirect = post_token(google, **{**exchange, "redirect_uri": REDIRECT_URI + "x"})
     other_client = post_token(google, **{**exchange, "client_id": "other", "client_secret": "s"})
     first = post_token(google, **exchange)
@@ -278,7 +287,7 @@ def test_code_expires_after_ten_minutes(google):
         flow.fetch_token(code=code)
 
 
-def test_client_secret_is_adopted_on_first_use_then_enforced(google):
+def test_the_registered_client_secret_is_enforced(google):
     connect(google)  # Flow sends the secret with HTTP Basic
     other = make_flow(google, secret="a-different-secret")
     url, _ = other.authorization_url()
@@ -486,18 +495,82 @@ def test_prompt_none_answers_at_once_from_earlier_consent(google):
 
 
 def test_registered_client_accepts_only_its_redirect_uris(google):
-    requests.post(
-        google.base_url + "/_test/clients",
-        json={"client_id": CLIENT_ID, "client_secret": SECRET, "redirect_uris": [REDIRECT_URI]},
-        timeout=10,
-    ).raise_for_status()
     flow = make_flow(google)
-    flow.redirect_uri = "http://127.0.0.1:8080/elsewhere"
+    flow.redirect_uri = "http://127.0.0.1:8080/elsewhere"  # loopback http, but not registered
 
     page = requests.get(flow.authorization_url()[0], timeout=10)
 
-    assert page.status_code == 400 and "redirect_uri_mismatch" in page.text
+    assert page.status_code == 400 and "Error 400: redirect_uri_mismatch" in page.text
+    assert "Location" not in page.headers
     assert connect(google)["access_token"]
+
+
+def test_a_tampered_redirect_uri_in_the_consent_form_is_refused(google):
+    url = make_flow(google).authorization_url()[0]
+    form = ConsentForm(requests.get(url, timeout=10).text)
+    data = [(k, "https://evil.example/cb" if k == "redirect_uri" else v) for k, v in form.hidden()]
+    data += [("email", WORKER), ("allow", "1")]
+
+    answer = requests.post(urljoin(url, form.action), data=data, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400 and "redirect_uri_mismatch" in answer.text
+    assert "Location" not in answer.headers
+
+
+@pytest.mark.parametrize("prompt", ["consent", "none"])
+def test_an_unknown_client_id_is_refused_at_the_consent_page(google, prompt):
+    """No client is registered on first use, local mode included: a mistyped id fails here
+    as it does at Google, before any sign-in and without redirecting."""
+    flow = make_flow(google, client_id="platform-client.apps.googleusercontent.con")
+    url, _ = flow.authorization_url(prompt=prompt, login_hint=WORKER)
+
+    page = requests.get(url, allow_redirects=False, timeout=10)
+
+    assert page.status_code == 401
+    assert "Location" not in page.headers
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "Error 401: invalid_client" in page.text
+    assert "The OAuth client was not found." in page.text
+    assert google.accounts.client("platform-client.apps.googleusercontent.con") is None
+
+
+def test_an_unknown_client_id_is_refused_at_the_token_endpoint(google, http):
+    code = consent(make_flow(google).authorization_url()[0])["code"]
+    refresh_token = connect(google, access_type="offline")["refresh_token"]
+    unknown = {"client_id": "never-registered", "client_secret": SECRET}
+
+    exchanged = post_token(
+        google, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI, **unknown
+    )
+    refreshed = post_token(
+        google, grant_type="refresh_token", refresh_token=refresh_token, **unknown
+    )
+    basic = requests.post(
+        google.base_url + "/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=("never-registered", SECRET),
+        timeout=10,
+    )
+
+    for answer in (exchanged, refreshed, basic):
+        assert answer.status_code == 401
+        assert answer.json() == {
+            "error": "invalid_client",
+            "error_description": "The OAuth client was not found.",
+        }
+    assert google.accounts.client("never-registered") is None
+    flow = make_flow(google, client_id="never-registered")
+    with pytest.raises(InvalidClientError):
+        flow.fetch_token(code=consent(make_flow(google).authorization_url()[0])["code"])
+    credentials = Credentials(
+        None,
+        refresh_token=refresh_token,
+        token_uri=google.base_url + "/token",
+        client_id="never-registered",
+        client_secret=SECRET,
+    )
+    with pytest.raises(RefreshError, match="invalid_client"):
+        credentials.refresh(http)
 
 
 def test_outside_local_mode_clients_must_be_registered_and_redirects_https():
@@ -505,14 +578,115 @@ def test_outside_local_mode_clients_must_be_registered_and_redirects_https():
         url = make_flow(strict).authorization_url()[0]
         assert requests.get(url, timeout=10).status_code == 401  # invalid_client
 
-        strict.accounts.register_client(CLIENT_ID, SECRET)
+        strict.register_client(CLIENT_ID, SECRET, [REDIRECT_URI, "https://app.example/getAuthKey"])
         assert requests.get(url, timeout=10).status_code == 400  # http redirect refused
         flow = make_flow(strict)
-        flow.redirect_uri = "https://app.example.com/getAuthKey"
+        flow.redirect_uri = "https://app.example/getAuthKey"
         assert requests.get(flow.authorization_url()[0], timeout=10).status_code == 200
+        flow.redirect_uri = "https://other.example/getAuthKey"  # https, but not registered
+        assert requests.get(flow.authorization_url()[0], timeout=10).status_code == 400
+
+
+def test_local_mode_lets_plain_http_through_for_loopback_hosts_only(google):
+    google.register_client(CLIENT_ID, redirect_uris=["http://app.example/getAuthKey"])
+    flow = make_flow(google)
+    flow.redirect_uri = "http://app.example/getAuthKey"  # registered, but neither https nor local
+
+    assert requests.get(flow.authorization_url()[0], timeout=10).status_code == 400
+    assert requests.get(make_flow(google).authorization_url()[0], timeout=10).status_code == 200
 
 
 # -- /_test/ hooks ----------------------------------------------------------------
+def clients_hook(google: GoogleStandIn, **body) -> requests.Response:
+    return requests.post(google.base_url + "/_test/clients", json=body, timeout=10)
+
+
+def test_client_hook_registers_a_client_as_the_cloud_console_does(google):
+    other = "other-client.apps.googleusercontent.com"
+    flow = make_flow(google, client_id=other, secret="other-secret")
+    url = flow.authorization_url()[0]
+    assert requests.get(url, timeout=10).status_code == 401
+
+    answer = clients_hook(
+        google, client_id=other, client_secret="other-secret", redirect_uris=[REDIRECT_URI]
+    )
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "client_id": other,
+        "client_secret": "other-secret",
+        "redirect_uris": [REDIRECT_URI],
+    }
+    assert flow.fetch_token(code=consent(url)["code"])["access_token"]
+
+
+def test_client_hook_without_a_secret_makes_one_nobody_knows(google):
+    """Every client has a secret at Google: one registered without it is not open to any."""
+    other = "secretless.apps.googleusercontent.com"
+
+    answer = clients_hook(google, client_id=other, redirect_uris=[REDIRECT_URI]).json()
+
+    assert answer["client_secret"].startswith("GOCSPX-")
+    guess = make_flow(google, client_id=other, autogenerate_code_verifier=False)
+    url = guess.authorization_url()[0]
+    with pytest.raises(InvalidClientError):
+        guess.fetch_token(code=consent(url)["code"])
+    flow = make_flow(
+        google, client_id=other, secret=answer["client_secret"], autogenerate_code_verifier=False
+    )
+    assert flow.fetch_token(code=consent(url)["code"])["access_token"]
+
+
+def test_client_hook_updates_a_known_client(google):
+    more = "https://app.example/getAuthKey"
+
+    kept = clients_hook(
+        google,
+        client_id=CLIENT_ID,
+        client_secret="typed-later",
+        redirect_uris=[more],
+        keep_secret=True,
+    ).json()
+    changed = clients_hook(google, client_id=CLIENT_ID, client_secret="rotated").json()
+    unchanged = clients_hook(google, client_id=CLIENT_ID).json()
+
+    assert kept == {
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,  # keep_secret: a secret once given stays
+        "redirect_uris": sorted([REDIRECT_URI, more]),  # added, not replaced
+    }
+    assert changed["client_secret"] == unchanged["client_secret"] == "rotated"
+    assert unchanged["redirect_uris"] == sorted([REDIRECT_URI, more])
+
+
+def test_keep_secret_still_lets_a_client_learn_its_first_secret(google):
+    """A client registered without a secret has one nobody knows; the first one given is
+    taken even with keep_secret, and kept from then on."""
+    made_up = clients_hook(google, client_id="c", redirect_uris=[REDIRECT_URI]).json()
+
+    first = clients_hook(google, client_id="c", client_secret="first", keep_secret=True).json()
+    second = clients_hook(google, client_id="c", client_secret="second", keep_secret=True).json()
+
+    assert made_up["client_secret"] not in ("first", "second")
+    assert first["client_secret"] == second["client_secret"] == "first"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"client_id": ""},
+        {"client_id": "c", "redirect_uris": "https://app.example/cb"},
+        {"client_id": "c", "redirect_uris": [""]},
+        {"client_id": "c", "client_secret": 7},
+        {"client_id": "c", "keep_secret": "yes"},
+    ],
+)
+def test_client_hook_refuses_a_malformed_body(google, body):
+    assert clients_hook(google, **body).status_code == 400
+    assert google.accounts.client("c") is None
+
+
 def test_token_hook_mints_an_access_token_for_any_account(google):
     answer = requests.post(
         google.base_url + "/_test/tokens",

@@ -76,6 +76,7 @@ def restarted(tmp_path):
 
 
 def test_grants_calendars_events_and_sync_tokens_survive_a_restart(google, restarted, receiver):
+    google.register_client(CLIENT_ID, SECRET, [REDIRECT_URI])
     tokens = consent_and_exchange(google)
     api = service_for(google, tokens["access_token"])
     calendar = api.calendars().insert(body={"summary": "Acme"}).execute()
@@ -122,6 +123,31 @@ def test_grants_calendars_events_and_sync_tokens_survive_a_restart(google, resta
     assert int(second["X-Goog-Message-Number"]) > 1
     # The account's calendars are what they were.
     assert [c["summary"] for c in new.calendar_list(ADA)] == [ADA, "Acme"]
+
+
+def test_registered_clients_are_kept_and_unknown_ones_stay_unknown(google, restarted):
+    google.register_client(CLIENT_ID, SECRET, [REDIRECT_URI])
+    new = restarted(google)
+    kept = new.accounts.client(CLIENT_ID)
+    assert (kept.secret, kept.redirect_uris) == (SECRET, {REDIRECT_URI})
+    assert new.accounts.client("never-registered") is None
+    tokens = consent_and_exchange(new)  # the kept client works as before
+    assert tokens["refresh_token"]
+
+
+def test_a_client_kept_without_a_secret_gets_one_nobody_knows(google, tmp_path):
+    """Stand-ins used to keep clients registered on use, without a secret: such a client
+    takes no secret on first use any more."""
+    path = tmp_path / "google.json"
+    google.save_state(path)
+    state = json.loads(path.read_text())
+    state["accounts"]["clients"] = [
+        {"client_id": CLIENT_ID, "secret": None, "redirect_uris": [REDIRECT_URI]}
+    ]
+    path.write_text(json.dumps(state))
+    new = GoogleStandIn(port=0)
+    assert new.load_state(path)
+    assert new.accounts.client(CLIENT_ID).secret not in (None, "", SECRET)
 
 
 def test_service_accounts_keep_their_keys(google, restarted):
