@@ -9,9 +9,11 @@ import io
 import json
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dev.tokens import service_token
 from shared import logs
 from tests.push.conftest import PushCompany, snapshot
 
@@ -144,3 +146,26 @@ def test_no_secret_reaches_a_log_line_through_whole_flows(captured, stack):
         assert marker not in text, marker
     unredacted = re.search(r"[?&](code|state|invite|client_secret)=(?!\[redacted\])", text)
     assert unredacted is None, text[unredacted.start() - 100 : unredacted.end() + 100]
+
+
+def pending_work(stream: io.StringIO) -> list[int]:
+    return [
+        line["oldest_age_seconds"] for line in lines(stream) if line.get("event") == "pending_work"
+    ]
+
+
+def test_every_sweep_logs_how_long_the_oldest_pending_work_has_waited(captured, stack):
+    token = service_token(stack.config, "/cron/sweep")
+    assert stack.request("POST", "/cron/sweep", token=token).status_code == 200
+    assert pending_work(captured) == [0]  # nothing waits
+
+    waited = timedelta(minutes=20)
+    stack.db.document("companies/c1/workers/late").set(
+        {"name": "Late", "push_pending_since": datetime.now(UTC) - waited}
+    )
+    stack.db.document("companies/c2/workers/new").set(
+        {"name": "New", "sync_pending_since": datetime.now(UTC)}
+    )
+    assert stack.request("POST", "/cron/sweep", token=token).status_code == 200
+    (_, oldest) = pending_work(captured)
+    assert waited.total_seconds() <= oldest < waited.total_seconds() + 60

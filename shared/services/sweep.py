@@ -7,13 +7,17 @@ Mutations commit a pending marker before enqueueing; if that enqueue was lost
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
+from shared import logs
 from shared.config import Config
 from shared.queue import messages
 from shared.services import invitation_rounds
 from shared.store import records
 from shared.store.firestore import Store
+
+log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=2)
 
@@ -22,6 +26,13 @@ def sweep(config: Config, store: Store, stale_after: timedelta = STALE_AFTER) ->
     """Re-enqueue the look for every worker, and the fan-out of every invitation round,
     pending longer than `stale_after`; returns how many."""
     now = datetime.now(UTC)
+    oldest = records.oldest_pending(store)
+    # The alert on work waiting too long (infra/monitoring.tf) reads this, every sweep.
+    logs.event(
+        log,
+        "pending_work",
+        oldest_age_seconds=round((now - oldest).total_seconds()) if oldest else 0,
+    )
     cutoff = now - stale_after
     pending = records.pending_since_before(store, cutoff)
     for company_id, worker_id in pending:

@@ -7,7 +7,7 @@ functions as everyone else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
@@ -127,6 +127,23 @@ def pending_since_before(store: Store, cutoff: datetime) -> list[tuple[str, str]
         )
         found.update((s.reference.parent.parent.id, s.id) for s in query.stream())
     return sorted(found)
+
+
+def oldest_pending(store: Store) -> datetime | None:
+    """When the longest-waiting look of any worker was asked for (None: nothing waits)."""
+    oldest = []
+    for marker in ("sync_pending_since", "push_pending_since"):
+        query = (
+            store.client.collection_group("workers")
+            .where(filter=FieldFilter(marker, ">", _EPOCH))
+            .order_by(marker)
+            .limit(1)
+        )
+        oldest += [(s.to_dict() or {}).get(marker) for s in query.stream()]
+    return min((t for t in oldest if t), default=None)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # -- what a worker's push reads and writes -------------------------------------------
