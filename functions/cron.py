@@ -27,7 +27,8 @@ def run_job(request: flask.Request, job: str):
         everything = body.get("all") is True
         return {"job": job, "calendars": poll(config, Store.for_config(config), everything)}
     if job == "renew-channels":
-        return {"job": job, "calendars": channels.expiring(config, Store.for_config(config))}
+        renewals = channels.expiring(config, Store.for_config(config))
+        return {"job": job, "calendars": renewals.calendars, "accounts": renewals.accounts}
     if job == "reconcile":
         return {"job": job, "accounts": request_reconcile(config, Store.for_config(config))}
     raise NotFound(f"no cron job {job!r}", field="job")

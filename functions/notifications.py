@@ -1,7 +1,8 @@
 """The `notifications` function: Google's push notifications (a doorbell, not data).
 
 Always 200, fast, also for unknown, stopped or forged channels (Google would otherwise
-redeliver); only a valid notification of a change asks for its calendar's import."""
+redeliver); only a valid notification of a change asks for work: its calendar's import, or
+(on an account's calendar-list channel) a fresh read of the account's calendars."""
 
 from __future__ import annotations
 

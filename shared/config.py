@@ -11,16 +11,32 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 # Local defaults: only ever used with APP_MODE=local, and printed by `make run`.
 LOCAL_JWT_SECRET = "local-dev-jwt-secret-change-me-0123456789"
 LOCAL_SERVICE_SECRET = "local-dev-service-secret-0123456789"
 LOCAL_ENCRYPTION_KEY = "bG9jYWwtZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="  # base64 of 32 bytes
 LOCAL_SIGNING_SECRET = "local-dev-signing-secret-for-invites-and-state"
+
+# The backstop poll runs every 15 minutes (infra/schedules.json): a shorter interval could not
+# be kept; a week without a poll would let a lost notification hide a change for that long.
+MIN_POLL_INTERVAL = timedelta(minutes=15)
+MAX_POLL_INTERVAL = timedelta(days=7)
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class ConfigError(RuntimeError):
@@ -71,6 +87,32 @@ class Config(BaseModel):
     smtp_starttls: bool = False
     mail_from: str = "Calendar sync <calendar-sync@localhost>"
 
+    # Importing busy time: each imported calendar is polled once per `poll_interval` (the
+    # backstop for notifications Google drops; at scale the poll is most of the Google
+    # calls), and events are imported from `import_back_days` before today to
+    # `import_ahead_days` after it. A wider window means more blocks and longer full imports.
+    poll_interval: timedelta = timedelta(hours=6)
+    import_back_days: int = Field(default=30, ge=0, le=365)
+    import_ahead_days: int = Field(default=365, ge=1, le=730)
+
+    @field_validator("poll_interval", mode="before")
+    @classmethod
+    def _parse_duration(cls, value: object) -> object:
+        """`POLL_INTERVAL` as a whole number and a unit: `90m`, `6h`, `1d` (also `3600s`)."""
+        if not isinstance(value, str):
+            return value
+        match = _DURATION.fullmatch(value.strip().lower())
+        if match is None:
+            raise ValueError(f"expected a duration such as 30m, 6h or 1d, not {value!r}")
+        return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _check_poll_interval(cls, value: timedelta) -> timedelta:
+        if not MIN_POLL_INTERVAL <= value <= MAX_POLL_INTERVAL:
+            raise ValueError("must be between 15m (the poll's cron period) and 7d")
+        return value
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Config:
         if self.jwt_algorithm == "HS256" and not self.jwt_secret:
@@ -105,6 +147,14 @@ class Config(BaseModel):
     @property
     def local(self) -> bool:
         return self.mode == "local"
+
+    @property
+    def import_back(self) -> timedelta:
+        return timedelta(days=self.import_back_days)
+
+    @property
+    def import_ahead(self) -> timedelta:
+        return timedelta(days=self.import_ahead_days)
 
     def queue_path(self, queue: str) -> str:
         return f"projects/{self.project_id}/locations/{self.location}/queues/{queue}"
@@ -163,6 +213,9 @@ _ENV = {
     "SMTP_PASSWORD": "smtp_password",
     "SMTP_STARTTLS": "smtp_starttls",
     "MAIL_FROM": "mail_from",
+    "POLL_INTERVAL": "poll_interval",
+    "IMPORT_BACK_DAYS": "import_back_days",
+    "IMPORT_AHEAD_DAYS": "import_ahead_days",
 }
 
 

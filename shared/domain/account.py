@@ -49,6 +49,25 @@ class CalendarChoice:
 
 
 @dataclass(frozen=True)
+class WatchChannel:
+    """A push channel we hold open at Google: its id, Google's id of the watched resource
+    (needed to stop it) and when Google ends it."""
+
+    id: str
+    resource_id: str
+    expiration: datetime
+
+    @classmethod
+    def from_record(cls, record: dict | None) -> WatchChannel | None:
+        if not record or not record.get("id"):
+            return None
+        return cls(record["id"], record.get("resource_id", ""), record["expiration"])
+
+    def to_record(self) -> dict[str, Any]:
+        return {"id": self.id, "resource_id": self.resource_id, "expiration": self.expiration}
+
+
+@dataclass(frozen=True)
 class GoogleAccount:
     sub: str
     email: str | None = None
@@ -61,6 +80,10 @@ class GoogleAccount:
     company_calendar_name: str | None = None  # the name it was set up with
     set_up_at: datetime | None = None  # when the last set-up with Google began
     set_up_requested_at: datetime | None = None  # a resync asked to check again
+    # A change of the account's calendar list (its channel rang, or an imported calendar
+    # vanished) asked to read the list again. Not an admin's resync: it confirms nothing.
+    calendars_requested_at: datetime | None = None
+    calendar_list_channel: WatchChannel | None = None  # tells us of calendars made or deleted
     reconcile_requested_at: datetime | None = None  # the daily drift repair asked for it
     reconciled_at: datetime | None = None  # when the last drift repair began
     calendars: tuple[CalendarChoice, ...] = field(default=())
@@ -82,6 +105,8 @@ class GoogleAccount:
             company_calendar_name=record.get("company_calendar_name"),
             set_up_at=record.get("set_up_at"),
             set_up_requested_at=record.get("set_up_requested_at"),
+            calendars_requested_at=record.get("calendars_requested_at"),
+            calendar_list_channel=WatchChannel.from_record(record.get("calendar_list_channel")),
             reconcile_requested_at=record.get("reconcile_requested_at"),
             reconciled_at=record.get("reconciled_at"),
             calendars=tuple(CalendarChoice.from_record(c) for c in record.get("calendars", [])),
@@ -96,16 +121,24 @@ class GoogleAccount:
 
     def needs_set_up(self, calendar_name: str) -> bool:
         """Whether a sync must check the account's calendars with Google before pushing:
-        never set up, the company renamed, or a resync asked for it. Otherwise the push
-        costs no call but its own (a vanished calendar shows itself as a 404 then)."""
-        requested = self.set_up_requested_at is not None and (
-            self.set_up_at is None or self.set_up_requested_at > self.set_up_at
-        )
+        never set up, the company renamed, or a resync or a change of the calendar list
+        asked for it. Otherwise the push costs no call but its own (a vanished calendar
+        shows itself as a 404 then)."""
         return (
             self.company_calendar_id is None
             or self.company_calendar_name != calendar_name
-            or requested
+            or self.resync_requested
+            or self._asked_since_set_up(self.calendars_requested_at)
         )
+
+    @property
+    def resync_requested(self) -> bool:
+        """Whether an admin's resync asked since the last set-up began (every imported
+        calendar then catches up, not only those the calendar list changed)."""
+        return self._asked_since_set_up(self.set_up_requested_at)
+
+    def _asked_since_set_up(self, asked: datetime | None) -> bool:
+        return asked is not None and (self.set_up_at is None or asked > self.set_up_at)
 
     @property
     def needs_reconcile(self) -> bool:

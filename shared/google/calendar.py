@@ -81,8 +81,13 @@ class Calendar(Protocol):
         `expiration` in ms since the epoch, as text)."""
         ...
 
+    def watch_calendar_list(self, channel_id: str, address: str, token: str) -> dict:
+        """Open a push channel on the account's calendar list (calendars made, changed or
+        deleted): Google's answer, as `watch_events`."""
+        ...
+
     def stop_channel(self, channel_id: str, resource_id: str) -> None:
-        """Close a push channel (one already gone is closed)."""
+        """Close a push channel of either kind (one already gone is closed)."""
         ...
 
 
@@ -91,7 +96,8 @@ class EventGone(Exception):
 
 
 class CalendarGone(Exception):
-    """The company calendar is not in the account any more (the user deleted it)."""
+    """The calendar is not in the account any more (the user deleted it): the company
+    calendar on a write, an imported one on a listing."""
 
 
 class SyncTokenExpired(Exception):
@@ -262,7 +268,8 @@ class GoogleCalendar:
         time_max: str | None = None,
     ) -> Iterator[EventPage]:
         """Pages as Google gives them: one may be short or empty while more follow; only
-        the last carries `nextSyncToken`. SyncTokenExpired on 410 (fullSyncRequired)."""
+        the last carries `nextSyncToken`. SyncTokenExpired on 410 (fullSyncRequired),
+        CalendarGone on 404 (the calendar was deleted)."""
         query: dict = {"calendarId": calendar_id, "singleEvents": True, "maxResults": 2500}
         if sync_token:
             query["syncToken"] = sync_token  # with the same other parameters as the full list
@@ -275,6 +282,8 @@ class GoogleCalendar:
             except HttpError as exc:
                 if exc.status_code == 410:
                     raise SyncTokenExpired(calendar_id) from exc
+                if exc.status_code == 404:
+                    raise CalendarGone(calendar_id) from exc
                 raise
             page_token = page.get("nextPageToken")
             yield EventPage(
@@ -286,6 +295,10 @@ class GoogleCalendar:
     def watch_events(self, calendar_id: str, channel_id: str, address: str, token: str) -> dict:
         body = {"id": channel_id, "type": "web_hook", "address": address, "token": token}
         return self._service.events().watch(calendarId=calendar_id, body=body).execute()
+
+    def watch_calendar_list(self, channel_id: str, address: str, token: str) -> dict:
+        body = {"id": channel_id, "type": "web_hook", "address": address, "token": token}
+        return self._service.calendarList().watch(body=body).execute()
 
     def stop_channel(self, channel_id: str, resource_id: str) -> None:
         try:

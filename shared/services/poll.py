@@ -1,8 +1,10 @@
 """The backstop poll (`/cron/poll`): Google drops some push notifications, so every
-imported calendar is also imported incrementally once per `POLL_INTERVAL`.
+imported calendar is also imported incrementally once per `POLL_INTERVAL` (a setting, 6
+hours by default; see shared/config.py).
 
-The cron runs every 15 minutes; a calendar is due in one slot of its interval, chosen by
-a hash of the calendar, so the load is flat rather than a burst every few hours. At scale
+The cron runs every 15 minutes; a calendar is due in one slot of its interval (the
+interval in whole cron periods), chosen by a hash of the calendar, so the load is flat
+rather than a burst every few hours. At scale
 the poll dominates Google usage (a 15-minute poll of two calendars per worker would cost
 192 calls per worker per day against about 20 for the real work), hence the long default.
 """
@@ -18,11 +20,10 @@ from shared.domain.company import Company
 from shared.queue import messages
 from shared.store.firestore import Store
 
-POLL_INTERVAL = timedelta(hours=6)
 CRON_EVERY = timedelta(minutes=15)  # infra/schedules.json's `poll` job
 
 
-def due(company_id: str, sub: str, calendar_id: str, now: datetime, interval=POLL_INTERVAL):
+def due(company_id: str, sub: str, calendar_id: str, now: datetime, interval: timedelta) -> bool:
     """Whether the calendar's slot of its poll interval is the current cron slot."""
     slots = max(1, int(interval / CRON_EVERY))
     slot = int(now.timestamp() // CRON_EVERY.total_seconds()) % slots
@@ -45,7 +46,9 @@ def poll(config: Config, store: Store, everything: bool = False) -> int:
             for choice in account.calendars:
                 if not choice.selected or choice.id == account.company_calendar_id:
                     continue
-                if everything or due(snapshot.id, account.sub, choice.id, now):
+                if everything or due(
+                    snapshot.id, account.sub, choice.id, now, config.poll_interval
+                ):
                     messages.request_import(config, snapshot.id, account.sub, choice.id)
                     asked += 1
     return asked

@@ -4,10 +4,14 @@ A calendar's import holds that calendar's short lease (a notification that arriv
 meanwhile marks it dirty: one more round, never a lost change) and either
 
 - goes on from the stored `syncToken` (only what changed since), or
-- lists everything in the window (`IMPORT_BACK` before today to `IMPORT_AHEAD` after) when
-  there is no token, Google answered 410 (`fullSyncRequired`), or the window is a day
-  old (it slides daily); blocks not seen in a full list are then swept (mark and sweep:
-  each block carries the generation of the list that last saw it).
+- lists everything in the window (`IMPORT_BACK_DAYS` before today to `IMPORT_AHEAD_DAYS`
+  after, settings) when there is no token, Google answered 410 (`fullSyncRequired`), or
+  the window is a day old (it slides daily); blocks not seen in a full list are then
+  swept (mark and sweep: each block carries the generation of the list that last saw it).
+
+A calendar no longer imported (deselected, or gone from the account's list) loses its
+blocks, its channel and its import record. One that Google answers 404 for was deleted:
+its blocks go at once and the account reads its calendar list again.
 
 Pages are written as they arrive (batched writes), so memory stays flat whatever the
 calendar's size; the token is stored only after the last page. An answer that would
@@ -31,18 +35,16 @@ from shared.config import Config
 from shared.domain.account import GoogleAccount
 from shared.domain.busy import BusyTime, busy_time
 from shared.google import credentials
-from shared.google.calendar import GoogleCalendar, SyncTokenExpired
+from shared.google.calendar import CalendarGone, GoogleCalendar, SyncTokenExpired
 from shared.google.errors import GoogleRefused, GrantRefused, calling_google
 from shared.queue import messages
 from shared.store import records
 from shared.store.firestore import Store
-from shared.sync import channels
+from shared.sync import account_setup, channels
 from shared.sync.lease import Lease
 
 log = logging.getLogger(__name__)
 
-IMPORT_BACK = timedelta(days=30)
-IMPORT_AHEAD = timedelta(days=365)
 # An answer removing more than this share of a calendar's blocks, and at least
 # MASS_REMOVAL_MIN of them, is held for an admin to confirm.
 MASS_REMOVAL_SHARE = 0.5
@@ -59,10 +61,11 @@ def block_id(sub: str, calendar_id: str, event_id: str) -> str:
     return f"{sub}|{calendar_id}|{event_id}"
 
 
-def window(now: datetime) -> tuple[datetime, datetime]:
-    """The import window: from midnight UTC `IMPORT_BACK` ago to `IMPORT_AHEAD` ahead."""
+def window(config: Config, now: datetime) -> tuple[datetime, datetime]:
+    """The import window: from midnight UTC `IMPORT_BACK_DAYS` ago to `IMPORT_AHEAD_DAYS`
+    ahead."""
     today = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
-    return today - IMPORT_BACK, today + IMPORT_AHEAD
+    return today - config.import_back, today + config.import_ahead
 
 
 def block_record(sub: str, calendar_id: str, busy: BusyTime, generation: str) -> dict:
@@ -130,7 +133,10 @@ class _Import:
     def run(self) -> str:
         company = records.company(self.store, self.company_id)
         account = records.account(self.store, self.company_id, self.sub)
-        if not company.imports or account is None:
+        if account is None:
+            return "not_importing"
+        if not company.imports:
+            self._mute()  # push_only or disabled: the channel's notifications do nothing
             return "not_importing"
         if not records.account_members(self.store, self.company_id, self.sub):
             return "not_importing"  # nobody of the company is on the account
@@ -141,14 +147,17 @@ class _Import:
             return "needs_reauth"
         state = self.ref.get().to_dict() or {}
         now = datetime.now(UTC)
-        since, until = window(now)
+        since, until = window(self.config, now)
         try:
             with calling_google():
                 acting = credentials.for_account(self.config, self.store, company, account)
                 calendar = GoogleCalendar(self.config, acting)
                 outcome = self._import(calendar, state, account, since, until)
                 self._keep_channel(calendar, state)
+                self._check_calendar_list_channel(account)
                 return outcome
+        except CalendarGone:
+            return self._gone(state)
         except (GrantRefused, credentials.NeedsReauthorization):
             return "needs_reauth"  # the account's next sync moves its workers to needs_reauth
         except GoogleRefused as exc:
@@ -165,12 +174,18 @@ class _Import:
         return self._full(calendar, state, account, since, until)
 
     def _keep_channel(self, calendar, state: dict) -> None:
-        current = state.get("channel")
-        opened = channels.keep_open(
-            self.config, self.store, calendar, self.company_id, self.sub, self.calendar_id, current
-        )
+        watch = channels.Watch(self.company_id, self.sub, self.calendar_id)
+        opened = channels.keep_open(self.config, self.store, calendar, watch, state.get("channel"))
         if opened is not None:
             self.ref.set({"channel": opened}, merge=True)
+
+    def _check_calendar_list_channel(self, account: GoogleAccount) -> None:
+        """The account's own channel (on its calendar list) is the account sync's to open
+        and renew: ask for one if it is missing (an account set up before the channel
+        existed, or while the company did not import) or near its end."""
+        current = account.calendar_list_channel
+        if channels.due(current.to_record() if current else None):
+            messages.request_account_sync(self.config, self.company_id, self.sub)
 
     # -- the two ways of importing ------------------------------------------------------
 
@@ -280,15 +295,39 @@ class _Import:
         _delete_all(self.store, [self.blocks.document(bid) for bid in block_ids])
 
     def _remove_all(self) -> int:
-        """The calendar is no longer imported: its blocks go, and its channel's
-        notifications do nothing from now on (Google lets it lapse)."""
+        """The calendar is no longer imported: its blocks go, its channel's notifications do
+        nothing from now on (Google lets it lapse), and its import record goes (nothing
+        asks for its import again; a new selection starts afresh)."""
+        removed = self._remove_blocks()
+        self._mute()
+        self.ref.delete()
+        return removed
+
+    def _gone(self, state: dict) -> str:
+        """Google says the calendar does not exist (deleted in Google): its blocks go now
+        (no guard: they are certainly gone), and the account reads its calendar list again
+        so it leaves the selection. Asked once: a calendar still listed yet not there does
+        not make the account read its list on every poll."""
+        removed = self._remove_blocks()
+        self._mute()
+        self.ref.set(
+            {"sync_token": None, "window_start": None, "gone_at": datetime.now(UTC)}, merge=True
+        )
+        if not state.get("gone_at"):
+            account_setup.request_calendar_list(self.config, self.store, self.company_id, self.sub)
+        return f"gone ({removed} blocks removed)"
+
+    def _remove_blocks(self) -> int:
         ids = [snapshot.id for snapshot in self._query().stream()]
         self._delete(ids)
+        return len(ids)
+
+    def _mute(self) -> None:
+        """Forget the calendar's channel: its notifications do nothing from now on."""
         channel = (self.ref.get().to_dict() or {}).get("channel")
         if channel:
             channels.close(self.store, None, channel)
-        self.ref.set({"sync_token": None, "window_start": None, "channel": None}, merge=True)
-        return len(ids)
+            self.ref.set({"channel": None}, merge=True)
 
     def _done(self, fields: dict) -> None:
         now = datetime.now(UTC)
@@ -300,6 +339,7 @@ class _Import:
                 "last_import_at": now,
                 "error": None,
                 "held": None,
+                "gone_at": None,
                 "updated_at": now,
             },
             merge=True,
@@ -312,24 +352,29 @@ def _selected(account: GoogleAccount, calendar_id: str) -> bool:
     return any(c.id == calendar_id and c.selected for c in account.calendars)
 
 
-def request_imports(config: Config, store: Store, company_id: str, account: GoogleAccount) -> int:
+def request_imports(
+    config: Config, store: Store, company_id: str, account: GoogleAccount, everything=True
+) -> int:
     """Ask for an import of each selected calendar of the account, and of each calendar
     imported before (a deselected or vanished calendar's import removes its blocks);
-    returns how many."""
+    returns how many. Not `everything`: only the calendars whose selection changed (newly
+    selected, or no longer), when the calendar list changed and the others are current."""
     chosen = {c.id for c in account.calendars if _selected(account, c.id)}
     imported = store.calendar_imports(company_id).where(
         filter=FieldFilter("sub", "==", account.sub)
     )
-    chosen |= {(s.to_dict() or {}).get("calendar_id") or "" for s in imported.stream()}
-    chosen -= {account.company_calendar_id or "", ""}
-    for calendar_id in sorted(chosen):
+    before = {(s.to_dict() or {}).get("calendar_id") or "" for s in imported.stream()}
+    asked = (chosen | before) if everything else (chosen ^ before)
+    asked -= {account.company_calendar_id or "", ""}
+    for calendar_id in sorted(asked):
         messages.request_import(config, company_id, account.sub, calendar_id)
-    return len(chosen)
+    return len(asked)
 
 
 def forget_account(store: Store, company_id: str, sub: str) -> int:
     """Nobody of the company is on the account any more: its busy blocks go, and its
-    channels' notifications do nothing from now on. Returns how many blocks went."""
+    channels' notifications (its calendars' and its calendar list's) do nothing from now
+    on. Returns how many blocks went."""
     blocks = store.busy_blocks(company_id).where(filter=FieldFilter("sub", "==", sub))
     ids = [snapshot.reference for snapshot in blocks.select(["sub"]).stream()]
     _delete_all(store, ids)
@@ -339,6 +384,7 @@ def forget_account(store: Store, company_id: str, sub: str) -> int:
         if channel:
             channels.close(store, None, channel)
         snapshot.reference.delete()
+    channels.close_calendar_list(store, company_id, sub)
     return len(ids)
 
 

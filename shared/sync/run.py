@@ -7,9 +7,15 @@ short lease and goes round until nothing is pending: each pass
 1. takes the newest grant offer of the account's workers (a link writes only its worker)
    into the account and the shared grant, and lets go of the grant when nobody is left;
 2. makes credentials and sets the account up once per run (`account_setup.py`): the
-   company calendar and the calendar list;
+   company calendar and the calendar list, and (for an importing company) a channel on
+   that list, so calendars made or deleted in Google are noticed (`channels.py`; an
+   import that finds the channel missing or near its end asks for a sync to see to it);
 3. settles every linked worker with a pending look (the push and import steps of later
    issues go here, per worker), clearing only the marker it saw.
+
+With nobody pending, a pass still does the account's own chores: read the calendar list
+again when its channel rang, open or renew that channel. A company calendar the set-up had
+to make again (deleted in Google) has every worker on the account pushed again.
 
 A sync that finds the account busy marks it dirty and leaves (see lease.py), so a burst
 of requests becomes one more pass, never a queue of retries in backoff. It re-reads
@@ -43,7 +49,7 @@ from shared.secrets.crypto import secret_box
 from shared.services import delegation, grants, reauthorization
 from shared.store import records
 from shared.store.firestore import Store
-from shared.sync import busy_import, push
+from shared.sync import busy_import, channels, push
 from shared.sync.account_setup import AccountSetup, set_up_account
 from shared.sync.lease import AccountLease
 
@@ -122,6 +128,7 @@ class _AccountRun:
         self.setup: AccountSetup | None = None
         self.acting = None  # credentials, made once per run (again if the grant changes)
         self.calendar: GoogleCalendar | None = None
+        self.recreated = False  # the set-up made the company calendar: push everyone again
 
     def run(self) -> str:
         outcome = "idle"
@@ -142,14 +149,18 @@ class _AccountRun:
             self._let_go(account)
             return "idle"
         account = self._take_offer(account, members)
-        reconciling = account is not None and account.needs_reconcile
+        if account is None:
+            return "idle"
+        company = records.company(self.store, self.company_id)
+        if not company.imports and account.calendar_list_channel:
+            channels.close_calendar_list(self.store, self.company_id, self.sub)
+        reconciling = account.needs_reconcile
         # A drift repair looks at every worker on the account; otherwise the pending ones.
         pending = [w for w in members if reconciling or w.pending]
-        if account is None or not pending:
+        if not pending and not _has_chores(company, account):
             return "idle"
         if not account.usable:
             return ConnectionState.NEEDS_REAUTH.value  # markers stay until a reconnect
-        company = records.company(self.store, self.company_id)
         try:
             pushed = self._push_all(company, account, pending, reconciling)
         except credentials.NeedsReauthorization:
@@ -178,7 +189,21 @@ class _AccountRun:
             if inserted and not worker.connection.first_sync.done:
                 updates["connection.first_sync.pushed"] = firestore.Increment(inserted)
             _settle(self.store, self.company_id, worker, updates)
+        if self.recreated:
+            self._push_everyone_again(members, pending)
         return "synced"
+
+    def _push_everyone_again(self, members: list[Worker], pushed: list[Worker]) -> None:
+        """The company calendar was made anew: the workers this pass did not push need a
+        full push into it too (their events went with the old one), in the next pass."""
+        self.recreated = False
+        now = datetime.now(UTC)
+        done = {worker.id for worker in pushed}
+        others = [worker for worker in members if worker.id not in done]
+        for worker in others:
+            self.store.worker(self.company_id, worker.id).update({"sync_pending_since": now})
+        if others:
+            self.lease.mark_dirty()  # go round once more
 
     def _push_all(
         self, company: Company, account: GoogleAccount, pending: list[Worker], reconciling: bool
@@ -191,6 +216,8 @@ class _AccountRun:
         since = began - push.PUSH_WINDOW  # one window for the links and Google's listing
         with calling_google(on_unauthorized=self._forget_cached_token(account)):
             self._set_up(company, account, pending, again=reconciling)
+            if company.imports and not pending:
+                self._watch_calendar_list()  # a pass for the account's own chores
             google_events = None
             if reconciling and company.pushes:
                 google_events = self._our_events(since)
@@ -316,7 +343,7 @@ class _AccountRun:
             return
         if account.grant_id:
             grants.leave(self.config, self.store, account.grant_id, self.company_id)
-        if account.worker_ids:
+        if account.worker_ids or account.calendar_list_channel:
             self.ref.update({"worker_ids": []})
             busy_import.forget_account(self.store, self.company_id, self.sub)
 
@@ -351,6 +378,7 @@ class _AccountRun:
         self.setup = set_up_account(self.calendar, company, account, time_zone)
         if self.setup.created:
             log.info("created company calendar for %s/%s", self.company_id, self.sub)
+            self.recreated = True
         self.ref.update(
             {
                 "company_calendar_id": self.setup.company_calendar_id,
@@ -361,15 +389,47 @@ class _AccountRun:
         )
         self.lease.renew()
         if company.imports:
+            self._watch_calendar_list()  # before the imports, which look for it
             # The calendars were (re)read: import each selected one (a first import, or a
-            # catch-up after a resync or a change of selection).
+            # catch-up after a resync); when only the calendar list changed, just the
+            # calendars that came or went.
             fresh = records.account(self.store, self.company_id, self.sub)
+            everything = again or account.company_calendar_id is None or account.resync_requested
             if fresh is not None:
-                busy_import.request_imports(self.config, self.store, self.company_id, fresh)
+                busy_import.request_imports(
+                    self.config, self.store, self.company_id, fresh, everything
+                )
+
+    def _watch_calendar_list(self) -> None:
+        """Open the channel on the account's calendar list, or renew it near its end (read
+        afresh: a pass may get here twice)."""
+        assert self.calendar is not None
+        account = records.account(self.store, self.company_id, self.sub)
+        current = account.calendar_list_channel if account else None
+        opened = channels.keep_open(
+            self.config,
+            self.store,
+            self.calendar,
+            channels.Watch(self.company_id, self.sub),
+            current.to_record() if current else None,
+        )
+        if opened is not None:
+            self.ref.update({"calendar_list_channel": opened})
 
     def _show_error(self, workers: list[Worker], message: str) -> None:
         for worker in workers:
             self.store.worker(self.company_id, worker.id).update({"connection.error": message})
+
+
+def _has_chores(company: Company, account: GoogleAccount) -> bool:
+    """Whether the account needs Google with no worker pending: its calendar list changed
+    (or a resync asked), or the channel on that list must be opened or renewed."""
+    if not account.usable or not (company.pushes or company.imports):
+        return False
+    if account.needs_set_up(company.calendar_name):
+        return True
+    current = account.calendar_list_channel
+    return company.imports and channels.due(current.to_record() if current else None)
 
 
 def _clear_offer(store: Store, company_id: str, worker: Worker) -> None:

@@ -7,70 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from dev.tokens import service_token
-from shared.queue.tasks import tasks_client
 from tests.helpers import wait_until
-from tests.push.conftest import ANN, STATUSES, PushCompany, day, snapshot
-
-
-def timed(summary: str, start, hours: int = 1, **fields) -> dict:
-    end = start + timedelta(hours=hours)
-    return {
-        "summary": summary,
-        "start": {"dateTime": start.isoformat()},
-        "end": {"dateTime": end.isoformat()},
-        **fields,
-    }
-
-
-class ImportingCompany(PushCompany):
-    def blocks(self) -> dict[str, dict]:
-        """Busy blocks by Google event id."""
-        stored = self.stack.db.collection(f"companies/{self.id}/busy_blocks").stream()
-        return {b.to_dict()["event_id"]: b.to_dict() for b in stored}
-
-    def poll_all(self) -> int:
-        """Fire the poll job for every calendar; returns how many imports it asked for."""
-        token = service_token(self.stack.config, "/cron/poll")
-        answer = self.stack.request("POST", "/cron/poll", token=token, json={"all": True})
-        assert answer.status_code == 200, answer.text
-        return answer.json()["calendars"]
-
-    def imports(self) -> list[dict]:
-        stored = self.stack.db.collection(f"companies/{self.id}/calendar_imports").stream()
-        return [i.to_dict() for i in stored]
-
-    def imported(self, after=None) -> None:
-        """Wait until every import has finished a run (after `after`, if given)."""
-
-        def finished() -> bool:
-            imports = self.imports()
-            return bool(imports) and all(
-                not i.get("sync_lease")
-                and i.get("last_import_at")
-                and (after is None or i["last_import_at"] > after)
-                for i in imports
-            )
-
-        wait_until(finished, timeout=20, what="imports finished")
-
-
-@pytest.fixture
-def company(stack) -> ImportingCompany:
-    company = ImportingCompany(stack)
-    company.enable()
-    for status_id, fields in STATUSES.items():
-        company.put_status(status_id, *fields)
-    company.add_worker("w1", ANN, name="Ann Hansen", timezone="Europe/Oslo")
-    return company
-
-
-def connect(company: ImportingCompany) -> None:
-    company.connect("w1")
-    company.wait_first_sync("w1")
-    company.settled()
+from tests.imports.conftest import ImportingCompany, connect, imports_asked, notify, timed
+from tests.push.conftest import ANN, day, snapshot
 
 
 def test_events_already_in_google_are_imported_on_connect_and_free_ones_are_not(company):
@@ -207,27 +147,6 @@ def test_a_change_in_google_rings_the_doorbell_and_arrives_without_a_poll(compan
     wait_until(lambda: company.imports() and company.imports()[0].get("channel"), timeout=20)
     event = company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
     wait_until(lambda: event["id"] in company.blocks(), timeout=20)
-
-
-def notify(company, channel_id: str, token: str, resource_id: str, state: str = "exists"):
-    headers = {
-        "X-Goog-Channel-ID": channel_id,
-        "X-Goog-Channel-Token": token,
-        "X-Goog-Resource-ID": resource_id,
-        "X-Goog-Resource-State": state,
-        "X-Goog-Message-Number": "7",
-    }
-    return company.stack.request("POST", "/notifications", token="", headers=headers)
-
-
-def imports_asked(company) -> int:
-    """Import tasks created so far: finished, and waiting in the queue (a request for an
-    import creates its task before the notification is answered)."""
-    config = company.stack.config
-    finished = company.stack.tasks.finished_tasks(f"projects/{config.project_id}/")
-    waiting = tasks_client(config).list_tasks(parent=config.queue_path(config.sync_queue))
-    names = [task.name for task in finished] + [task.name for task in waiting]
-    return sum(1 for name in names if "/tasks/import-" in name)
 
 
 def test_forged_unknown_and_sync_notifications_are_200_and_do_nothing(company):
