@@ -237,3 +237,14 @@ variable "kms_rotation_period" {
   type        = string
   default     = "7776000s" # 90 days
 }
+
+variable "alert_email" {
+  description = "Where the operators' alerts go (pending work older than 15 minutes, workers who must reconnect, failing channel renewals)."
+  type        = string
+}
+
+variable "needs_reauth_per_hour" {
+  description = "Alert when more workers than this move to needs_reauth within an hour."
+  type        = number
+  default     = 5
+}

@@ -12,12 +12,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from dev.tokens import service_token
 from shared import logs
-from tests.push.conftest import PushCompany, snapshot
+from tests.helpers import wait_until
+from tests.push.conftest import PushCompany, day, snapshot
+from tests.views.conftest import timed, two_way_company
 
-ANN = "ann@acme.example"  # in the private client's Workspace domain
+ACME_ANN = "ann@acme.example"  # in the private client's Workspace domain
+ANN = "ann@example.com"  # tests.views.conftest's Ann
 
 STAND_INS = ("mail.log", "emulators")
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJjb21wYW55X2lkIjoiYzEifQ.c2lnbmF0dXJlLWhlcmU"
@@ -120,7 +124,7 @@ def test_no_secret_reaches_a_log_line_through_whole_flows(captured, stack):
     company = PushCompany(stack)
     secret = "GOCSPX-do-not-log-this-secret"
     company.enable_private(client_secret=secret)
-    company.add_worker("w1", ANN, name="Ann Hansen", timezone="Europe/Oslo")
+    company.add_worker("w1", ACME_ANN, name="Ann Hansen", timezone="Europe/Oslo")
     body = "Private words for Ann only: the gate code is 4711."
     sent = company.call(
         "POST",
@@ -169,3 +173,47 @@ def test_every_sweep_logs_how_long_the_oldest_pending_work_has_waited(captured, 
     assert stack.request("POST", "/cron/sweep", token=token).status_code == 200
     (_, oldest) = pending_work(captured)
     assert waited.total_seconds() <= oldest < waited.total_seconds() + 60
+
+
+def events(stream: io.StringIO, name: str) -> list[dict]:
+    return [line for line in lines(stream) if line.get("event") == name]
+
+
+def test_pushes_imports_renewals_and_lost_permissions_are_logged_for_the_metrics(captured, stack):
+    """The events infra/monitoring.tf counts, from a real push, import and refused grant."""
+    company = two_way_company(stack)  # Ann and Ben connected: channels opened
+    opened = events(captured, "channel_renewal")
+    assert opened and all(e["outcome"] == "ok" for e in opened)
+    assert {e["kind"] for e in opened} == {"events", "calendar_list"}
+
+    company.put("b1", snapshot(1, "w1"))
+    company.settled()
+    (push,) = [e for e in events(captured, "push_done") if e["written"] == 1]
+    assert push["logging.googleapis.com/labels"]["worker"] == "w1"
+    assert 0 <= push["lag_seconds"] < 20  # from the change to Google
+
+    dentist = stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    company.imported(dentist["id"])
+    wait_until(
+        lambda: any(
+            e["stored"] == 1 and e["lag_seconds"] is not None
+            for e in events(captured, "import_done")
+        ),
+        timeout=20,
+        what="the notified import logged",
+    )
+    (notified,) = [e for e in events(captured, "import_done") if e["lag_seconds"] is not None]
+    assert notified["mode"] == "incremental" and 0 <= notified["lag_seconds"] < 20
+    assert notified["logging.googleapis.com/labels"]["calendar"] == ANN
+
+    # Ann removes our access in her Google account: she must connect again.
+    revoked = requests.post(
+        f"{stack.google.base_url}/_test/accounts/{ANN}/revoke-tokens", timeout=10
+    )
+    assert revoked.status_code == 200
+    company.forget_access_token(company.account_sub("w1"))
+    company.put("b2", snapshot(1, "w1"))
+    wait_until(lambda: events(captured, "needs_reauth"), timeout=20, what="needs_reauth logged")
+    (lost,) = events(captured, "needs_reauth")
+    assert lost["logging.googleapis.com/labels"]["worker"] == "w1"
+    assert lost["severity"] == "WARNING"

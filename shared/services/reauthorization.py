@@ -5,8 +5,10 @@ shared/sync/run.py)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
+from shared import logs
 from shared.config import Config
 from shared.domain import connection
 from shared.domain.connection import REAUTH_MESSAGE, ConnectionState
@@ -14,6 +16,8 @@ from shared.queue import messages
 from shared.services import grants
 from shared.store import records
 from shared.store.firestore import Store
+
+log = logging.getLogger(__name__)
 
 
 def grant_refused(config: Config, store: Store, gid: str, sub: str) -> None:
@@ -40,8 +44,12 @@ def mark_needs_reauth(config: Config, store: Store, company_id: str, sub: str) -
 
     store.modify(store.accounts(company_id).document(sub), mark)
     batch = store.client.batch()
-    for worker in records.account_members(store, company_id, sub):
+    members = records.account_members(store, company_id, sub)
+    for worker in members:
         batch.update(store.worker(company_id, worker.id), connection.needs_reauth())
     batch.commit()
+    for worker in members:
+        with logs.labelled(company=company_id, worker=worker.id, account=sub):
+            logs.event(log, "needs_reauth", logging.WARNING)
     if alert:
         messages.send(config, messages.ReauthAlert(company_id=company_id, sub=sub))

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared import logs
 from shared.config import Config
 from shared.domain.account import GoogleAccount
 from shared.domain.busy import BusyTime, busy_time
@@ -200,6 +201,7 @@ class _Import:
             return "held"
         self._delete(counts.pending_removals)
         self._done({"sync_token": next_token})
+        self._report("incremental", counts.stored, len(counts.pending_removals), state)
         return f"incremental: {counts.stored} stored, {len(counts.pending_removals)} removed"
 
     def _full(self, calendar, state, account, since, until) -> str:
@@ -225,7 +227,20 @@ class _Import:
                 "full_at": datetime.now(UTC),
             }
         )
+        self._report("full", counts.stored, len(removals), state)
         return f"full: {counts.stored} stored, {len(removals)} removed"
+
+    def _report(self, mode: str, stored: int, removed: int, state: dict) -> None:
+        """The `import_done` event; its lag runs from the notification that asked for this
+        import (None: a poll, a renewal or a set-up asked)."""
+        notified, last = state.get("notified_at"), state.get("last_import_at")
+        lag = None
+        if notified is not None and (last is None or notified > last):
+            lag = round((datetime.now(UTC) - notified).total_seconds(), 3)
+        with logs.labelled(company=self.company_id, account=self.sub, calendar=self.calendar_id):
+            logs.event(
+                log, "import_done", mode=mode, stored=stored, removed=removed, lag_seconds=lag
+            )
 
     # -- writing ------------------------------------------------------------------------
 

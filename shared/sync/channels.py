@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared import logs
 from shared.config import Config
 from shared.google.calendar import Calendar
 from shared.ids import is_valid_id
@@ -101,7 +102,13 @@ def receive(config: Config, store: Store, note: Notification) -> str:
         # A calendar was made, changed or deleted: the account reads its list again.
         account_setup.request_calendar_list(config, store, channel["company_id"], channel["sub"])
         return "calendar_list"
-    messages.request_import(config, channel["company_id"], channel["sub"], channel["calendar_id"])
+    company_id, sub, calendar_id = channel["company_id"], channel["sub"], channel["calendar_id"]
+    # When Google rang, for the import's lag metric (the import's document is
+    # busy_import.import_id's `{sub}|{calendar_id}`).
+    store.calendar_imports(company_id).document(f"{sub}|{calendar_id}").set(
+        {"notified_at": datetime.now(UTC)}, merge=True
+    )
+    messages.request_import(config, company_id, sub, calendar_id)
     return "import"
 
 
@@ -123,10 +130,16 @@ def keep_open(
         return None
     channel_id = uuid.uuid4().hex
     token = secrets.token_urlsafe(32)
-    if watch.calendar_id is not None:
-        answer = calendar.watch_events(watch.calendar_id, channel_id, webhook(config), token)
-    else:
-        answer = calendar.watch_calendar_list(channel_id, webhook(config), token)
+    renewing = bool(current and current.get("id"))
+    try:
+        if watch.calendar_id is not None:
+            answer = calendar.watch_events(watch.calendar_id, channel_id, webhook(config), token)
+        else:
+            answer = calendar.watch_calendar_list(channel_id, webhook(config), token)
+    except Exception:
+        _renewal(watch, "failed", renewing)
+        raise
+    _renewal(watch, "ok", renewing)
     expiration = datetime.fromtimestamp(int(answer["expiration"]) / 1000, UTC)
     opened = {
         "id": channel_id,
@@ -148,6 +161,16 @@ def keep_open(
     if current and current.get("id"):
         close(store, calendar, current)  # after the new one is open: no gap
     return opened
+
+
+def _renewal(watch: Watch, outcome: str, renewing: bool) -> None:
+    """The `channel_renewal` event (a failed one alerts: that calendar hears of changes
+    only through the backstop poll until a renewal works)."""
+    level = logging.INFO if outcome == "ok" else logging.WARNING
+    with logs.labelled(company=watch.company_id, account=watch.sub, calendar=watch.calendar_id):
+        logs.event(
+            log, "channel_renewal", level, outcome=outcome, kind=watch.kind.value, renewed=renewing
+        )
 
 
 def close(store: Store, calendar: Calendar | None, channel: dict) -> None:

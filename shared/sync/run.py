@@ -34,6 +34,7 @@ from enum import StrEnum
 
 from google.cloud import firestore
 
+from shared import logs
 from shared.config import Config
 from shared.domain import connection
 from shared.domain.account import GoogleAccount
@@ -270,6 +271,19 @@ class _AccountRun:
         )
         if pushed.calls or pushed.refused:
             log.info("pushed for %s/%s: %s", self.company_id, worker.id, pushed)
+            # Lag: from the latest booking or block change the push saw to now (None when
+            # the push came from a full look rather than a change).
+            changed = worker.push_pending_since
+            with logs.labelled(company=self.company_id, worker=worker.id):
+                logs.event(
+                    log,
+                    "push_done",
+                    written=pushed.calls,
+                    refused=pushed.refused,
+                    lag_seconds=(
+                        round((datetime.now(UTC) - changed).total_seconds(), 3) if changed else None
+                    ),
+                )
         return pushed
 
     # -- step 1: the account's grant ---------------------------------------------------
