@@ -83,7 +83,11 @@ def select(
         return {"calendars": [c.to_record() for c in chosen]}
 
     store.modify(ref, choose)
-    resync(config, store, company_id, worker_id)
+    # Only the imports move: newly chosen calendars come in, dropped ones take their blocks
+    # away. Not a resync: that is an admin's, and it confirms a held mass removal.
+    account = records.account(store, company_id, sub)
+    if account is not None:
+        busy_import.request_imports(config, store, company_id, account)
     return {"calendars": [c.to_record() for c in chosen]}
 
 

@@ -18,6 +18,7 @@ those imports and syncs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from google.api_core.exceptions import NotFound
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import logs
@@ -105,9 +107,11 @@ def receive(config: Config, store: Store, note: Notification) -> str:
     company_id, sub, calendar_id = channel["company_id"], channel["sub"], channel["calendar_id"]
     # When Google rang, for the import's lag metric (the import's document is
     # busy_import.import_id's `{sub}|{calendar_id}`).
-    store.calendar_imports(company_id).document(f"{sub}|{calendar_id}").set(
-        {"notified_at": datetime.now(UTC)}, merge=True
-    )
+    # No import record yet: nothing to stamp (and none to leave behind half-made).
+    with contextlib.suppress(NotFound):
+        store.calendar_imports(company_id).document(f"{sub}|{calendar_id}").update(
+            {"notified_at": datetime.now(UTC)}
+        )
     messages.request_import(config, company_id, sub, calendar_id)
     return "import"
 

@@ -115,6 +115,14 @@ def test_most_blocks_vanishing_at_once_is_held_until_an_admin_resyncs(company):
     assert len(company.blocks()) == 12  # held, not applied
     assert "held" in company.imports()[0]["error"]
 
+    # The worker saving its calendar choice again is no admin's confirmation.
+    chosen = company.call(
+        "PUT", "/workers/w1/calendars", role="fieldworker", worker="w1", json={"selected": [ANN]}
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert company.account(company.account_sub("w1")).get("set_up_requested_at") is None
+    assert len(company.blocks()) == 12
+
     assert company.call("POST", "/workers/w1/resync").status_code == 202
     wait_until(lambda: company.blocks() == {}, timeout=20)
 
