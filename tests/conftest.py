@@ -26,7 +26,7 @@ from emulators.google import GoogleStandIn
 from emulators.mailbox import MailSink
 from functions.local import create_app, platform_client
 from shared.config import LOCAL_SERVICE_SECRET, Config, get_config
-from shared.queue.tasks import ensure_queues
+from shared.queue.tasks import ensure_queues, tasks_client
 
 
 @functools.cache
@@ -172,4 +172,17 @@ def stack(
             mail=mail_sink,
             tasks=tasks_emulator,
         )
+        _land_tasks(config, tasks_emulator)
     get_config.cache_clear()
+
+
+def _land_tasks(config: Config, emulator: CloudTasksEmulator) -> None:
+    """The test's queued work stops, and what is running lands, before the next test's
+    settings take over this process: a task of this test finishing later would write into
+    the next test's project (the functions server reads the settings per request)."""
+    client = tasks_client(config)
+    for queue in (config.sync_queue, config.mail_queue):
+        client.pause_queue(name=config.queue_path(queue))
+        client.purge_queue(name=config.queue_path(queue))
+    if not emulator.wait_landed(f"projects/{config.project_id}/", timeout=60):
+        raise RuntimeError("a task of the test was still running 60 s after it ended")

@@ -87,6 +87,11 @@ class CloudTasksEmulator:
         `prefix="projects/<id>/"`."""
         return self._store.finished(prefix)
 
+    def wait_landed(self, prefix: str, timeout: float = 30.0) -> bool:
+        """Test hook: wait until no attempt of the queues under `prefix` (one project:
+        `projects/<id>/`) is in flight; False when some still are after `timeout`."""
+        return self._store.wait_landed(prefix, timeout)
+
     def stop(self) -> None:
         """Stop serving and dispatching; attempts in flight are abandoned. Safe to call twice."""
         if self._server is not None:

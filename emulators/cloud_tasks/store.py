@@ -120,6 +120,9 @@ class TaskStore:
         self._due: list[tuple[float, int, TaskName]] = []
         self._sequence = itertools.count()
         self._in_flight = 0
+        # Attempts in flight per queue (a test hook: a test's tasks must land before the next
+        # test starts, even those whose queue was purged meanwhile).
+        self._flying: collections.Counter[str] = collections.Counter()
         self._closed = False
 
     # -- queues -----------------------------------------------------------
@@ -293,6 +296,7 @@ class TaskStore:
         """Record how an attempt ended; drop the task on success or when retries are exhausted."""
         with self._changed:
             self._in_flight -= 1
+            self._flying[str(delivery.task_name.queue)] -= 1
             self._changed.notify_all()
             name = delivery.task_name
             queue = self._queues.get(name.queue)
@@ -331,6 +335,18 @@ class TaskStore:
         """The tasks that left their queues, oldest first; `prefix` narrows to a project."""
         with self._changed:
             return [task for task in self._finished if task.name.startswith(prefix)]
+
+    def wait_landed(self, prefix: str, timeout: float) -> bool:
+        """Wait until no attempt of a queue under `prefix` (e.g. `projects/<id>/`) is in
+        flight; False if some still are after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while any(n > 0 for q, n in self._flying.items() if q.startswith(prefix)):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+            return True
 
     def close(self) -> None:
         """Wake and release the dispatcher for good."""
@@ -460,6 +476,7 @@ class TaskStore:
             task.first_attempt = tasks_v2.Attempt(dispatch_time=_timestamp(now))
         record.in_flight += 1
         self._in_flight += 1
+        self._flying[str(record.name.queue)] += 1
         return delivery
 
     @staticmethod

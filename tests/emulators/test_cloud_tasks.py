@@ -234,6 +234,21 @@ def test_purge_drops_the_queues_tasks_and_remembers_their_names(client, queue, t
     assert [request.path for request in target.wait_for(1)] == ["/after-purge"]
 
 
+def test_wait_landed_waits_for_attempts_in_flight_even_after_a_purge(
+    emulator, client, queue, target
+):
+    target.hang()
+    client.create_task(parent=queue, task=http_task(target.url))
+    target.wait_for(1)
+    client.pause_queue(name=queue)
+    client.purge_queue(name=queue)  # the attempt already sent goes on
+    project = "/".join(queue.split("/")[:2]) + "/"
+    assert emulator.wait_landed(project, timeout=0.2) is False
+    assert emulator.wait_landed("projects/another/", timeout=0.2) is True
+    target.release()
+    assert emulator.wait_landed(project, timeout=5) is True
+
+
 # -- tasks -----------------------------------------------------------------------
 
 
