@@ -17,7 +17,7 @@ KEEP ?=
 # KEEP=1 / ALL=1 (also true or yes) switch those on; empty or 0 leaves them off.
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: setup test lint run token connect cron clean mutants bench
+.PHONY: setup test lint run token connect cron clean mutants bench fuzz
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON312)" ] && [ "$(origin PYTHON)" = "file" ]; then \
@@ -62,6 +62,13 @@ bench: setup
 	$(BIN)/python -m bench.connections
 	$(BIN)/python -m bench.push_lag
 	$(BIN)/python -m bench.import_lag
+
+# Property-based fuzzing of the local stack from openapi.yaml, longer than `make test`'s: FUZZ_EXAMPLES
+# generated requests per operation plus schemathesis' boundary cases, from FUZZ_SEED (fixed by
+# default, so a run is reproducible). Slow, not part of `make test`.
+FUZZ_EXAMPLES ?= 500
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 $(BIN)/pytest tests/contract/test_fuzz.py --timeout=0
 
 # Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow,
 # not part of `make test`. A subset: make mutants MUTANTS='shared.signing* shared.ids*'

@@ -23,8 +23,8 @@ def run_job(request: flask.Request, job: str):
     if job == "sweep":
         return {"job": job, "requeued": sweep(config, Store.for_config(config))}
     if job == "poll":
-        body = request.get_json(silent=True) or {}
-        everything = body.get("all") is True
+        body = request.get_json(silent=True)  # any JSON: only an object's `all` counts
+        everything = isinstance(body, dict) and body.get("all") is True
         return {"job": job, "calendars": poll(config, Store.for_config(config), everything)}
     if job == "renew-channels":
         renewals = channels.expiring(config, Store.for_config(config))

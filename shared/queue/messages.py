@@ -16,7 +16,12 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from shared.config import Config
+from shared.inputs import Id
 from shared.queue import tasks
+
+# A Google calendar id (an address such as `en.norwegian#holiday@group.v.calendar.google.com`):
+# not a Firestore id, but it becomes part of one, so no slash and no blank.
+CalendarId = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^/\s]+$")]
 
 
 class _Message(BaseModel):
@@ -29,8 +34,8 @@ class WorkerLook(_Message):
     """A worker "needs a look": bring its Google side up to date."""
 
     kind: Literal["worker"] = "worker"
-    company_id: str
-    worker_id: str
+    company_id: Id
+    worker_id: Id
 
 
 class AccountSync(_Message):
@@ -39,8 +44,8 @@ class AccountSync(_Message):
     (`request_account_sync`), so a burst of requests becomes one task."""
 
     kind: Literal["account_sync"] = "account_sync"
-    company_id: str
-    sub: str
+    company_id: Id
+    sub: Id
 
 
 class RosterLook(_Message):
@@ -48,15 +53,15 @@ class RosterLook(_Message):
     domain-wide delegation may connect workers now): fanned out by a task, not the request."""
 
     kind: Literal["roster_look"] = "roster_look"
-    company_id: str
+    company_id: Id
 
 
 class InvitationRound(_Message):
     """Fan out one invitation round: mark each worker the round invites, queue its email."""
 
     kind: Literal["invitation_round"] = "invitation_round"
-    company_id: str
-    round_id: str
+    company_id: Id
+    round_id: Id
 
 
 class InvitationEmail(_Message):
@@ -64,9 +69,9 @@ class InvitationEmail(_Message):
 
     kind: Literal["invitation_email"] = "invitation_email"
     mail: ClassVar[bool] = True
-    company_id: str
-    worker_id: str
-    invitation_id: str
+    company_id: Id
+    worker_id: Id
+    invitation_id: Id
     round: str | None = None
     subject: str | None = None
     body: str | None = None
@@ -77,8 +82,8 @@ class ReauthAlert(_Message):
 
     kind: Literal["reauth_alert"] = "reauth_alert"
     mail: ClassVar[bool] = True
-    company_id: str
-    sub: str
+    company_id: Id
+    sub: Id
 
 
 class AccountSwitched(_Message):
@@ -86,8 +91,8 @@ class AccountSwitched(_Message):
 
     kind: Literal["account_switched"] = "account_switched"
     mail: ClassVar[bool] = True
-    company_id: str
-    worker_id: str
+    company_id: Id
+    worker_id: Id
     previous_email: str
     new_email: str
 
@@ -98,16 +103,16 @@ class CalendarImport(_Message):
     slice (`request_import`), so a burst of notifications becomes one task."""
 
     kind: Literal["calendar_import"] = "calendar_import"
-    company_id: str
-    sub: str
-    calendar_id: str
+    company_id: Id
+    sub: Id
+    calendar_id: CalendarId
 
 
 class ReleaseGrant(_Message):
     """Give a grant nobody uses back to Google."""
 
     kind: Literal["release_grant"] = "release_grant"
-    grant_id: str
+    grant_id: Id
 
 
 Message = (
