@@ -134,86 +134,76 @@ locals {
   user_metric = "logging.googleapis.com/user/${var.name_prefix}"
 }
 
-# Pending work older than 15 minutes: a booking or busy block that should have reached its
-# calendar has not. The sweeper retries it every run; this pages when that is not enough.
-resource "google_monitoring_alert_policy" "pending_work" {
-  display_name          = "Calendar sync: pending work older than 15 minutes"
-  combiner              = "OR"
-  notification_channels = [google_monitoring_notification_channel.operators.id]
-
-  conditions {
-    display_name = "oldest pending sync > 900 s"
-    condition_threshold {
-      filter          = "metric.type=\"${local.user_metric}/pending_work_age\" AND resource.type=\"cloud_run_revision\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = 900
-      duration        = "300s"
-      aggregations {
-        alignment_period     = "300s"
-        per_series_aligner   = "ALIGN_PERCENTILE_99"
-        cross_series_reducer = "REDUCE_MAX"
-      }
+locals {
+  # name => what pages, when, and where the operator starts (shared/ops.py).
+  alerts = {
+    # A booking or busy block that should have reached its calendar has not; the sweeper
+    # retries every run, and this pages when that is not enough.
+    pending_work = {
+      display_name = "Calendar sync: pending work older than 15 minutes"
+      condition    = "oldest pending sync > 900 s"
+      metric       = "pending_work_age"
+      labels       = ""
+      threshold    = 900
+      duration     = "300s"
+      period       = "300s"
+      aligner      = "ALIGN_PERCENTILE_99"
+      reducer      = "REDUCE_MAX"
+      help         = "Work has waited over 15 minutes. `python -m shared.ops pending` lists it, `python -m shared.ops errors COMPANY` shows why, `python -m shared.ops replay` asks again."
     }
-  }
-
-  documentation {
-    mime_type = "text/markdown"
-    content   = "Work has waited over 15 minutes. `python -m shared.ops pending` lists it, `python -m shared.ops errors COMPANY` shows why, `python -m shared.ops replay` asks again."
+    # More workers than usual must reconnect: a revoked client, a changed secret, or
+    # Google refusing our grants (for a company: its private client).
+    needs_reauth = {
+      display_name = "Calendar sync: workers must reconnect"
+      condition    = "needs_reauth above ${var.needs_reauth_per_hour} an hour"
+      metric       = "needs_reauth"
+      labels       = ""
+      threshold    = var.needs_reauth_per_hour
+      duration     = "0s"
+      period       = "3600s"
+      aligner      = "ALIGN_SUM"
+      reducer      = "REDUCE_SUM"
+      help         = "Workers are moving to needs_reauth. `python -m shared.ops errors COMPANY` shows which, and Google's refusal."
+    }
+    # That calendar hears of changes only through the backstop poll until a renewal works.
+    channel_renewals = {
+      display_name = "Calendar sync: push channel renewals failing"
+      condition    = "failed channel renewals in the last hour"
+      metric       = "channel_renewals"
+      labels       = " AND metric.label.outcome=\"failed\""
+      threshold    = 0
+      duration     = "0s"
+      period       = "3600s"
+      aligner      = "ALIGN_SUM"
+      reducer      = "REDUCE_SUM"
+      help         = "Channels are not being renewed. `python -m shared.ops channels --hours 24` lists those about to lapse."
+    }
   }
 }
 
-# More workers than usual must reconnect: a revoked client, a changed secret, or Google
-# refusing our grants (for a company: its private client).
-resource "google_monitoring_alert_policy" "needs_reauth" {
-  display_name          = "Calendar sync: workers must reconnect"
+resource "google_monitoring_alert_policy" "alert" {
+  for_each              = local.alerts
+  display_name          = each.value.display_name
   combiner              = "OR"
   notification_channels = [google_monitoring_notification_channel.operators.id]
 
   conditions {
-    display_name = "needs_reauth above ${var.needs_reauth_per_hour} an hour"
+    display_name = each.value.condition
     condition_threshold {
-      filter          = "metric.type=\"${local.user_metric}/needs_reauth\" AND resource.type=\"cloud_run_revision\""
+      filter          = "metric.type=\"${local.user_metric}/${each.value.metric}\" AND resource.type=\"cloud_run_revision\"${each.value.labels}"
       comparison      = "COMPARISON_GT"
-      threshold_value = var.needs_reauth_per_hour
-      duration        = "0s"
+      threshold_value = each.value.threshold
+      duration        = each.value.duration
       aggregations {
-        alignment_period     = "3600s"
-        per_series_aligner   = "ALIGN_SUM"
-        cross_series_reducer = "REDUCE_SUM"
+        alignment_period     = each.value.period
+        per_series_aligner   = each.value.aligner
+        cross_series_reducer = each.value.reducer
       }
     }
   }
 
   documentation {
     mime_type = "text/markdown"
-    content   = "Workers are moving to needs_reauth. `python -m shared.ops errors COMPANY` shows which, and Google's refusal."
-  }
-}
-
-# A channel renewal failed: that calendar hears of changes only through the backstop poll
-# until the next renewal works.
-resource "google_monitoring_alert_policy" "channel_renewals" {
-  display_name          = "Calendar sync: push channel renewals failing"
-  combiner              = "OR"
-  notification_channels = [google_monitoring_notification_channel.operators.id]
-
-  conditions {
-    display_name = "failed channel renewals in the last hour"
-    condition_threshold {
-      filter          = "metric.type=\"${local.user_metric}/channel_renewals\" AND metric.label.outcome=\"failed\" AND resource.type=\"cloud_run_revision\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = 0
-      duration        = "0s"
-      aggregations {
-        alignment_period     = "3600s"
-        per_series_aligner   = "ALIGN_SUM"
-        cross_series_reducer = "REDUCE_SUM"
-      }
-    }
-  }
-
-  documentation {
-    mime_type = "text/markdown"
-    content   = "Channels are not being renewed. `python -m shared.ops channels --hours 24` lists those about to lapse."
+    content   = each.value.help
   }
 }
