@@ -38,6 +38,23 @@ def test_events_already_in_google_are_imported_on_connect_and_free_ones_are_not(
     )
 
 
+def test_a_first_import_over_short_and_empty_pages_stores_every_event_once(company):
+    google = company.stack.google
+    events = [
+        google.insert_event(ANN, "primary", timed(f"Job {n}", day(2 + n, 9))) for n in range(10)
+    ]
+    # Two empty pages, then three events a page, each with its nextPageToken: the token
+    # comes only with the last page, after every page is stored.
+    google.set_paging(max_page_size=3, empty_pages=2)
+    connect(company)
+    wait_until(lambda: len(company.blocks()) == 10, timeout=20)
+    company.imported()
+    assert set(company.blocks()) == {event["id"] for event in events}
+    assert company.calls().get("calendar.events.list", 0) >= 2 + 4  # empty, then 4 of 3
+    (state,) = company.imports()
+    assert state["sync_token"] and state["error"] is None
+
+
 def test_a_change_in_google_arrives_incrementally_with_one_list_call(company):
     google = company.stack.google
     # Full pages: the rule is our one call per change; Google's short pages may add some
