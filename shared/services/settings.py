@@ -103,9 +103,11 @@ def put_settings(config: Config, store: Store, company_id: str, changes: Setting
     delegating = given.get("service_account_key") and company.provider == "private"
     renamed = before.company_name not in (None, company.company_name)
     pushing = company.pushes and not before.pushes
-    if delegating or renamed or pushing:
+    importing = company.imports and not before.imports
+    if delegating or renamed or pushing or importing:
         # Delegation can connect the domain's workers now; a rename renames their calendars;
-        # pushing again (enabled, or no longer pull_only) sends what changed meanwhile.
+        # pushing again (enabled, or no longer pull_only) sends what changed meanwhile;
+        # importing again (enabled, or no longer push_only) brings Google's changes in.
         messages.send(config, messages.RosterLook(company_id=company_id))
     return {**settings_view(config, company), "authorization_emails_queued": emails}
 

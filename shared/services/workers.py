@@ -19,6 +19,7 @@ from shared.inputs import WorkerIn
 from shared.queue import messages
 from shared.store import records
 from shared.store.firestore import Store
+from shared.sync import busy_import
 
 
 def email_domain(email: str) -> str:
@@ -87,4 +88,9 @@ def look_at_roster(config: Config, store: Store, company_id: str) -> str:
         after = page[-1].id
     for sub in sorted(accounts):
         messages.request_account_sync(config, company_id, sub)
+        account = records.account(store, company_id, sub) if company.imports else None
+        if account is not None:
+            # Imports catch up from where they stopped (or start); the first one opens the
+            # account's calendar-list channel if the company did not import before.
+            busy_import.request_imports(config, store, company_id, account)
     return f"{len(accounts)} accounts, {others} workers to connect"

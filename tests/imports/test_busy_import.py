@@ -155,8 +155,20 @@ def test_the_company_calendar_is_never_imported_and_push_only_imports_nothing(co
     assert company.blocks() == {}
 
     company.enable(sync_direction="push_only")
-    company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
+    dentist = company.stack.google.insert_event(ANN, "primary", timed("Dentist", day(2, 10)))
     assert company.poll_all() == 0
+    # The dentist's notification finds the company not importing: the channel closes.
+    channels = company.stack.db.collection("channels")
+
+    def calendar_channels() -> list:
+        return [c for c in channels.stream() if c.to_dict().get("kind") == "events"]
+
+    wait_until(lambda: not calendar_channels(), timeout=20, what="the channel closed")
+    assert dentist["id"] not in company.blocks()
+
+    # Importing again brings what Google gained meanwhile, without waiting for a poll.
+    company.enable(sync_direction="two_way")
+    wait_until(lambda: dentist["id"] in company.blocks(), timeout=20, what="the catch-up")
 
 
 # -- real time: the doorbell -----------------------------------------------------------
