@@ -172,6 +172,25 @@ resource "google_firestore_index" "busy_blocks_sub_calendar" {
   }
 }
 
+# shared/sync/busy_import.py _aged_out: one calendar's blocks that ended before the window.
+resource "google_firestore_index" "busy_blocks_calendar_aged" {
+  database   = google_firestore_database.main.name
+  collection = "busy_blocks"
+
+  fields {
+    field_path = "calendar_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "sub"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "range_end"
+    order      = "ASCENDING"
+  }
+}
+
 # shared/views/calendar.py: the blocks of some accounts (`in`) overlapping a range.
 resource "google_firestore_index" "busy_blocks_sub_range" {
   database   = google_firestore_database.main.name

@@ -167,11 +167,13 @@ class _Import:
 
     def _import(self, calendar, state, account, since, until) -> str:
         token = state.get("sync_token")
-        if token and state.get("window_start") == since:
-            try:
+        try:
+            if token and state.get("window_start") == since:
                 return self._increment(calendar, token, state, account, since, until)
-            except SyncTokenExpired:
-                log.info("sync token of %s expired: full import", self.calendar_id)
+            if token and _slid(state, since, until):
+                return self._slide(calendar, token, state, account, since, until)
+        except SyncTokenExpired:
+            log.info("sync token of %s expired: full import", self.calendar_id)
         return self._full(calendar, state, account, since, until)
 
     def _keep_channel(self, calendar, state: dict) -> None:
@@ -190,7 +192,25 @@ class _Import:
 
     # -- the two ways of importing ------------------------------------------------------
 
-    def _increment(self, calendar, token, state, account, since, until) -> str:
+    def _slide(self, calendar, token, state, account, since, until) -> str:
+        """The window moved on (a new day): list only the days that came into view, drop
+        the blocks that fell out of it, and go on from the token. A full list would read
+        and rewrite the whole calendar every day."""
+        generation = state.get("generation") or "none"
+        counts = _Counts()
+        entering = calendar.event_pages(
+            self.calendar_id,
+            time_min=state["window_end"].isoformat(),
+            time_max=until.isoformat(),
+        )
+        for page in entering:
+            self._store_page(page.items, generation, since, until, counts)
+        self._delete([*counts.pending_removals, *self._aged_out(since)])
+        return self._increment(
+            calendar, token, state, account, since, until, {"window_start": since}
+        )
+
+    def _increment(self, calendar, token, state, account, since, until, moved=None) -> str:
         generation = state.get("generation") or "none"
         counts = _Counts()
         next_token = None
@@ -200,8 +220,9 @@ class _Import:
         if self._held(len(counts.pending_removals), state, account):
             return "held"
         self._delete(counts.pending_removals)
-        self._done({"sync_token": next_token})
-        self._report("incremental", counts.stored, len(counts.pending_removals), state)
+        self._done({"sync_token": next_token, "window_end": until, **(moved or {})})
+        mode = "incremental" if moved is None else "slid"
+        self._report(mode, counts.stored, len(counts.pending_removals), state)
         return f"incremental: {counts.stored} stored, {len(counts.pending_removals)} removed"
 
     def _full(self, calendar, state, account, since, until) -> str:
@@ -224,6 +245,7 @@ class _Import:
                 "sync_token": next_token,
                 "generation": generation,
                 "window_start": since,
+                "window_end": until,
                 "full_at": datetime.now(UTC),
             }
         )
@@ -270,6 +292,11 @@ class _Import:
             .where(filter=FieldFilter("calendar_id", "==", self.calendar_id))
             .select(["generation"])
         )
+
+    def _aged_out(self, since: datetime) -> list[str]:
+        """Blocks of the calendar that ended before the window starts."""
+        query = self._query().where(filter=FieldFilter("range_end", "<=", since))
+        return [snapshot.id for snapshot in query.select(["range_end"]).stream()]
 
     def _stale(self, generation: str) -> tuple[list[str], int]:
         """Blocks of the calendar a full list did not see, and how many blocks it has."""
@@ -359,6 +386,14 @@ class _Import:
             },
             merge=True,
         )
+
+
+def _slid(state: dict, since: datetime, until: datetime) -> bool:
+    """Whether the stored window only moved forward (the daily slide, or a few days' worth
+    after a quiet spell) and so a slide suffices: the days between its old end and `until`
+    are listed, nothing else is read again."""
+    start, end = state.get("window_start"), state.get("window_end")
+    return start is not None and end is not None and start < since and end <= until
 
 
 def _selected(account: GoogleAccount, calendar_id: str) -> bool:

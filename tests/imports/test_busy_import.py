@@ -252,3 +252,56 @@ def test_the_last_disconnect_from_an_account_drops_its_blocks_and_mutes_its_chan
     assert company.call("DELETE", "/workers/w1/connection").status_code == 200
     assert company.blocks() == {}
     assert not company.stack.db.collection("channels").document(channel["id"]).get().exists
+
+
+def test_the_daily_slide_lists_only_the_days_that_came_into_view(company):
+    """The window moves a day: the import lists that day and drops what aged out, instead
+    of reading and rewriting the whole calendar. Yesterday is simulated by moving the
+    stored window back a day (as the import left it yesterday)."""
+    google = company.stack.google
+    google.set_paging()
+    kept = google.insert_event(ANN, "primary", timed("Kept", day(5, 10)))
+    connect(company)
+    wait_until(lambda: kept["id"] in company.blocks(), timeout=20)
+    company.imported()
+    ((ref, state),) = [
+        (s.reference, s.to_dict())
+        for s in company.stack.db.collection(f"companies/{company.id}/calendar_imports").stream()
+    ]
+    # Yesterday's window ended a day earlier: an event in its last day was not in view.
+    new_end = state["window_end"]
+    entering = google.insert_event(
+        ANN, "primary", timed("New in view", new_end - timedelta(hours=6))
+    )
+    company.notified()  # its notification's import runs now; what it stored goes below
+    company.imported()
+    blocks = company.stack.db.collection(f"companies/{company.id}/busy_blocks")
+    for stored in blocks.stream():
+        if stored.to_dict()["event_id"] == entering["id"]:
+            stored.reference.delete()
+    aged_id = f"{state['sub']}|{ANN}|agedout0"
+    blocks.document(aged_id).set(
+        {
+            **company.blocks()[kept["id"]],
+            "event_id": "agedout0",
+            "range_start": state["window_start"] - timedelta(days=2),
+            "range_end": state["window_start"] - timedelta(hours=1),
+        }
+    )
+    ref.update(
+        {
+            "window_start": state["window_start"] - timedelta(days=1),
+            "window_end": new_end - timedelta(days=1),
+        }
+    )
+
+    company.forget_calls()
+    before = datetime.now(UTC)
+    company.poll_all()
+    company.imported(after=before)
+
+    assert set(company.blocks()) == {kept["id"], entering["id"]}  # aged out, came in
+    assert company.calls() == {"calendar.events.list": 2}  # the new day, then the changes
+    (after,) = company.imports()
+    assert after["generation"] == state["generation"]  # no full re-import
+    assert after["window_start"] == state["window_start"] and after["window_end"] == new_end

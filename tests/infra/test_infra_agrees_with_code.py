@@ -727,6 +727,7 @@ def _run_every_query(store) -> None:
     operations._imports(store, "c1", "sub1")
     # shared/sync/
     busy_import._Import(config, store, "c1", "sub1", "cal1", None)._stale("g1")
+    busy_import._Import(config, store, "c1", "sub1", "cal1", None)._aged_out(now)
     busy_import.request_imports(config, store, "c1", GoogleAccount(sub="sub1"))
     busy_import.forget_account(store, "c1", "sub1")
     channels.expiring(config, store)
