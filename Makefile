@@ -17,7 +17,7 @@ KEEP ?=
 # KEEP=1 / ALL=1 (also true or yes) switch those on; empty or 0 leaves them off.
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: setup test lint run token connect cron clean mutants bench fuzz
+.PHONY: setup test lint run token connect cron clean mutants bench fuzz soak
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON312)" ] && [ "$(origin PYTHON)" = "file" ]; then \
@@ -56,12 +56,13 @@ cron: setup
 	@test -n "$(JOB)" || { echo "usage: make cron JOB=sweep|poll|renew-channels|reconcile [ALL=1]" >&2; exit 2; }
 	@APP_MODE=local $(BIN)/python -m dev.cron '$(JOB)' $(if $(call yes,$(ALL)),--all)
 
-# Benchmarks against a local stack they start themselves; results in bench/*.json.
+# Benchmarks against a local stack of their own (python -m bench; its --help lists the steps):
+# bench/results.json and PNG charts in bench/charts/. QUICK=1: tiny sizes, 0 ms only (about a
+# minute); BENCH_ARGS passes more, e.g. BENCH_ARGS='--load-seconds 60'.
+QUICK ?=
+BENCH_ARGS ?=
 bench: setup
-	$(BIN)/python -m bench.settings_fanout
-	$(BIN)/python -m bench.connections
-	$(BIN)/python -m bench.push_lag
-	$(BIN)/python -m bench.import_lag
+	$(BIN)/python -m bench $(if $(call yes,$(QUICK)),--quick) $(BENCH_ARGS)
 
 # Property-based fuzzing of the local stack from openapi.yaml, longer than `make test`'s: FUZZ_EXAMPLES
 # generated requests per operation plus schemathesis' boundary cases, from FUZZ_SEED (fixed by
@@ -69,6 +70,16 @@ bench: setup
 FUZZ_EXAMPLES ?= 500
 fuzz: setup
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 $(BIN)/pytest tests/contract/test_fuzz.py --timeout=0
+
+# The convergence suite (tests/convergence) for longer than `make test`'s minute: SOAK_EXAMPLES
+# random interleavings of up to SOAK_STEPS operations each, from SOAK_SEED (random if empty;
+# a failure shows the seed and its operations, shrunk). Slow, not part of `make test`.
+SOAK_EXAMPLES ?= 300
+SOAK_STEPS ?= 30
+SOAK_SEED ?=
+soak: setup
+	SOAK_EXAMPLES=$(SOAK_EXAMPLES) SOAK_STEPS=$(SOAK_STEPS) SOAK_SEED=$(SOAK_SEED) \
+	  $(BIN)/pytest tests/convergence/test_convergence.py --timeout=0
 
 # Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow,
 # not part of `make test`. A subset: make mutants MUTANTS='shared.signing* shared.ids*'

@@ -301,7 +301,12 @@ def booking_sync(store: Store, company_id: str, booking_id: str) -> dict:
     snapshot = store.bookings(company_id).document(booking_id).get()
     if not snapshot.exists:
         raise NotFound(f"no booking {booking_id}", field="booking_id")
-    booking = Booking.from_record(booking_id, snapshot.to_dict())
+    record = snapshot.to_dict()
+    if "status_id" not in record:
+        # A delete that overtook the booking's first snapshot: a bare tombstone (version
+        # only), never pushed to anyone.
+        return {"workers": {}}
+    booking = Booking.from_record(booking_id, record)
     links = {
         link.worker_id: link
         for link in records.item_links(store, company_id, "booking", booking_id)
@@ -318,11 +323,12 @@ def booking_sync(store: Store, company_id: str, booking_id: str) -> dict:
     status = statuses.get(booking.status_id)
     pushes = status is not None and status.push_to_google and not booking.deleted
     clashes = booking_conflicts(store, company, booking, status, workers.values())
+    since = datetime.now(UTC) - PUSH_WINDOW
     return {
         "workers": {
             worker_id: {
                 **_worker_sync(
-                    company, workers.get(worker_id), booking, pushes, links.get(worker_id)
+                    company, workers.get(worker_id), booking, pushes, links.get(worker_id), since
                 ),
                 "conflicts": clashes.get(worker_id, []),
             }
@@ -332,10 +338,15 @@ def booking_sync(store: Store, company_id: str, booking_id: str) -> dict:
 
 
 def _worker_sync(
-    company: Company, worker: Worker | None, booking: Booking, pushes: bool, link: EventLink | None
+    company: Company,
+    worker: Worker | None,
+    booking: Booking,
+    pushes: bool,
+    link: EventLink | None,
+    since: datetime,
 ) -> dict:
     view = {
-        "state": sync_state(company, worker, booking, pushes, link),
+        "state": sync_state(company, worker, booking, pushes, link, since),
         "event_id": link.event_id if link else None,
         "calendar_id": link.calendar_id if link else None,
         "updated_at": link.updated_at.isoformat() if link and link.updated_at else None,
@@ -349,10 +360,17 @@ def _worker_sync(
 
 
 def sync_state(
-    company: Company, worker: Worker | None, booking: Booking, pushes: bool, link: EventLink | None
+    company: Company,
+    worker: Worker | None,
+    booking: Booking,
+    pushes: bool,
+    link: EventLink | None,
+    since: datetime | None = None,
 ) -> str:
     """`synced`, `removed`, `detached` or `failed` as the link record says once it reflects
-    the booking's version; before that `pending` if a sync will act, else `skipped`."""
+    the booking's version; before that `pending` if a sync will act, else `skipped`.
+    `since` is the push window's start: a booking still pushed that ended before it is left
+    as it is (no sync acts on it)."""
     if link is not None and link.version >= booking.version:
         return link.state.value
     if worker is None or not company.pushes:
@@ -360,6 +378,8 @@ def sync_state(
     if not worker.connection.state.linked:
         return "skipped"  # nothing goes to Google while the worker has no Google account
     wanted = pushes and worker.active and worker.id in booking.worker_ids
+    if wanted and since is not None and booking.end <= since:
+        return "skipped"  # history: nothing is pushed, an event of it stays as it is
     if wanted or (link is not None and link.live):
         return "pending"
     return "skipped"

@@ -13,8 +13,9 @@ Calendar port and rewrites each link record as its action lands.
   unassigned, worker inactive, or a status that does not push): its event is deleted if
   the status it had while pushed, or the status the booking has now, carries
   `delete_from_google`; otherwise it is detached (left in Google, no longer updated). A
-  revived booking has a new generation, so a new event id: the old event leaves by the
-  same rule before the new one is inserted.
+  revived booking has a new generation, so a new event id: its old event, live or
+  detached, is deleted before the new one is inserted (one event per booking; left, it
+  would be a second one, which the daily reconcile deletes as extra anyway).
 - A write Google refused is not tried again until the content changes.
 - A link remembers the delete flag of the status its event is pushed in, kept current
   when an admin changes that flag (a Touch).
@@ -128,10 +129,11 @@ def _keep(event: Desired, link: EventLink | None, calendar_id: str) -> list[Acti
     if link.calendar_id != calendar_id:
         return [Insert(event)]  # the calendar was replaced: the old event went with it
     if link.event_id != event.event_id:
-        # A new generation (the booking came back after a delete): the old event leaves
-        # by its pushed status, the new one gets its own id.
-        gone = Leaving(event.version, event.deletes_on_removal)
-        return [*_leave(link, gone, calendar_id), Insert(event)]
+        # A new generation (the booking came back after a delete): the new event gets its
+        # own id, and the old one, whatever the flags, goes first: it would be a second
+        # event of the same booking.
+        old = link.live or link.state == LinkState.DETACHED
+        return [*([Delete(link, event.version)] if old else []), Insert(event)]
     if link.state == LinkState.FAILED and link.refused_hash == event.content_hash:
         return _touch(event, link)
     if link.state != LinkState.SYNCED or link.content_hash != event.content_hash:
