@@ -471,8 +471,8 @@ def report(results: dict) -> str:
                 f"  load {lo['workers']} workers × {lo['rate_per_s']:g}/s × {lo['seconds']:g} s:"
                 f" {lo['throughput_per_s']}/s into Google, lag p50 "
                 f"{lo['mutation_to_google_ms'].get('median')} ms, p99 "
-                f"{lo['mutation_to_google_ms'].get('p99')} ms; left pending "
-                f"{lo['left_pending']}"
+                f"{lo['mutation_to_google_ms'].get('p99')} ms; CPU per change "
+                f"{lo['cpu_ms_per_change']} ms; left pending {lo['left_pending']}"
             )
     if "memory" in results:
         mem = results["memory"]

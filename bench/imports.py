@@ -104,7 +104,7 @@ def _series(
     store = scenario.store(config)
     sub = scenario.worker_sub(config, WORKER)
     blocks = store.busy_blocks(scenario.COMPANY)
-    lags, after_note, by_kind, queued = [], [], {}, []
+    lags, by_kind, marks = [], {}, []
     for _ in range(count):
         began = time.perf_counter()
         kind, event_id, start = edits.make()
@@ -120,15 +120,23 @@ def _series(
         landed = time.perf_counter()
         lags.append((landed - began) * 1000)
         by_kind.setdefault(kind, []).append(lags[-1])
-        rang = [at for at in stack.timed.started("POST", "/notifications") if at >= began]
-        if rang and rang[0] <= landed:
-            after_note.append((landed - rang[0]) * 1000)
-            ran = [at for at in stack.timed.started("POST", "/tasks") if at >= rang[0]]
-            if ran and ran[0] <= landed:
-                queued.append((ran[0] - rang[0]) * 1000)
+        marks.append((began, landed))
         if progress is not None:
             progress.update(1)
         time.sleep(interval)
+    # Requests are timed once answered: read their starts when every one has been.
+    stack.settle(config)
+    notes = stack.timed.started("POST", "/notifications")
+    tasks = stack.timed.started("POST", "/tasks")
+    after_note, queued = [], []
+    for began, landed in marks:
+        rang = next((at for at in notes if at >= began), None)
+        if rang is None or rang > landed:
+            continue
+        after_note.append((landed - rang) * 1000)
+        ran = next((at for at in tasks if at >= rang), None)
+        if ran is not None and ran <= landed:
+            queued.append((ran - rang) * 1000)
     return lags, after_note, by_kind, queued
 
 

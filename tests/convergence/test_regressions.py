@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.convergence.operations import Delete, DeleteAndRevive, Put, run
+from tests.convergence.operations import (
+    Delete,
+    DeleteAndRevive,
+    DeleteCalendar,
+    LoseNotifications,
+    Personal,
+    Put,
+    run,
+)
 from tests.convergence.world import World
 
 pytestmark = pytest.mark.full_firestore
@@ -137,3 +145,12 @@ def test_a_revived_booking_has_one_event_and_its_old_one_is_deleted(stack):
         }
     finally:
         world.stop()
+
+
+# -- the suite's own: a held notification and a deleted calendar -------------------------------
+# Found (in the harness, not the product): waiting for every push delivery after the holder
+# deleted a company calendar never ended while another channel's message was held back.
+
+
+def test_replay_a_deleted_calendar_while_a_notification_is_held_back(stack):
+    run(stack, [LoseNotifications("ben", 1, late=True), DeleteCalendar("ben"), Personal("ben")])
