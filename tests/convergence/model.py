@@ -9,8 +9,9 @@ has settled, `look` applies the rules to every slot:
 
 - an item the worker should have (active worker, assigned, not deleted, a status that
   pushes; a block always) is shown with its current content: written when it differs from
-  what was last written, else left as it is (an edit by the account holder stays until the
-  item changes again or the daily reconcile);
+  what was last written or the item came back after a delete (a new generation: a new
+  event), else left as it is (an edit by the account holder stays until the item changes
+  again or the daily reconcile);
 - an item that ended more than `PUSH_WINDOW_DAYS` ago and would still be pushed is left as
   it is;
 - an item that stops being pushed takes its event away if the status it was pushed in, or
@@ -59,6 +60,7 @@ class Booking:
     end: datetime
     suburb: str
     deleted: bool = False
+    generation: int = 0  # one more each time it comes back after a delete
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Block:
     end: datetime
     title: str | None
     deleted: bool = False
+    generation: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Link:
     state: str  # "live" | "detached" | "removed"
     shown: Shown
     deletes: bool  # the delete flag of the status it was pushed in (blocks: True)
+    generation: int = 0  # of the item it was written for: a revived item is written afresh
 
 
 Key = tuple[str, str]  # ("booking" | "unavailable", id)
@@ -141,6 +145,10 @@ class Model:
         shown = Shown(title, booking.start, booking.end, booking.suburb)
         return self._windowed(pushes, shown, booking.end, now, status.delete, status.delete)
 
+    def generation(self, slot: Slot) -> int:
+        kind, item_id = slot[1]
+        return (self.blocks if kind == "unavailable" else self.bookings)[item_id].generation
+
     @staticmethod
     def _windowed(pushes, shown, end, now, deletes, deletes_now):
         if not pushes:
@@ -163,10 +171,15 @@ class Model:
                 continue
             if wish == PUSH:
                 assert shown is not None
-                if link is not None and link.state == "live" and link.shown == shown:
+                generation = self.generation(slot)
+                if (
+                    link is not None
+                    and link.state == "live"
+                    and (link.shown, link.generation) == (shown, generation)
+                ):
                     self.links[slot] = replace(link, deletes=deletes)
                     continue
-                self.links[slot] = Link("live", shown, deletes)
+                self.links[slot] = Link("live", shown, deletes, generation)
                 if email in self.gone:
                     wrote_into_gone.add(email)
                 else:
@@ -195,7 +208,7 @@ class Model:
             wish, shown, deletes = self.wish(slot, now)
             if wish == PUSH:
                 assert shown is not None
-                self.links[slot] = Link("live", shown, deletes)
+                self.links[slot] = Link("live", shown, deletes, self.generation(slot))
                 self.google[slot] = shown
             else:
                 self.links.pop(slot, None)

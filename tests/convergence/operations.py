@@ -3,7 +3,8 @@ lists of them, a failure prints as a list that a regression test can replay (`ru
 
 Each operation acts on a `World` (the platform's calls, the account holder in Google, Google
 misbehaving); `run` waits for the stack to settle after each one and compares every company
-calendar with the oracle, and checks everything once more at the end.
+calendar with the oracle, and checks everything once more at the end. CONVERGENCE_TRACE=1
+prints what each example did (with `-s`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ BLOCKS = ("u1", "u2")
 WORKER_IDS = ("w1", "w2", "w3")  # w1 and w3 share Ann's Google account
 ACCOUNTS = ("ann", "ben")
 STATUS_IDS = ("confirmed", "tentative", "quote", "cancelled")
-DAYS = (-40, -3, 1, 2, 5)  # -40: ended before the 30-day push window
+# Days from today, weighted to the push window; -40: ended before it (30 days).
+DAYS = (1, 2, -3, 5, 1, 2, -40)
 
 
 @dataclass(frozen=True)
@@ -290,7 +292,7 @@ def run(stack, operations: list[Operation]) -> None:
     the final checks."""
     world = World(stack)
     world.start()
-    done = 0
+    done, failed = 0, False
     try:
         for operation in operations:
             operation(world)
@@ -298,13 +300,18 @@ def run(stack, operations: list[Operation]) -> None:
             done += 1
         world.finish()
     except BaseException as failure:
-        where = f"after step {done}" if done < len(operations) else "at the final checks"
+        failed = True
+        where = f"in step {done + 1}" if done < len(operations) else "at the final checks"
         failure.add_note(f"Failed {where} of: {list(operations)!r}")
         raise
     finally:
         if os.environ.get("CONVERGENCE_TRACE"):
             print("example:", " | ".join(world.trace), flush=True)
-        world.stop()
+        try:
+            world.stop()
+        except Exception:
+            if not failed:
+                raise
 
 
 # -- strategies ------------------------------------------------------------------------
@@ -314,7 +321,7 @@ def run(stack, operations: list[Operation]) -> None:
 bookings = st.sampled_from(BOOKINGS)
 accounts = st.sampled_from(ACCOUNTS)
 workers = st.sampled_from(WORKER_IDS)
-days = st.sampled_from((1, 2, -3, 5, 1, 2, -40))
+days = st.sampled_from(DAYS)
 assignees = st.one_of(
     st.lists(workers, min_size=1, max_size=2, unique=True).map(tuple),
     st.lists(workers, min_size=1, max_size=2, unique=True).map(tuple),

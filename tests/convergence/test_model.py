@@ -112,6 +112,14 @@ def test_an_edit_by_the_holder_stays_until_the_booking_changes_or_the_reconcile(
     assert m.expected(ANN) == {SLOT: shown(suburb="Majorstuen")}
 
 
+def test_a_revived_booking_is_written_afresh_even_with_the_same_content():
+    m = pushed()
+    m.holder_edited(SLOT, None)
+    m.bookings["b1"] = booking(3, generation=1)  # deleted and sent again, not looked at between
+    m.look(NOW)
+    assert m.expected(ANN) == {SLOT: shown()}
+
+
 def test_a_deleted_calendar_takes_everything_and_the_new_one_holds_only_what_pushes():
     m = pushed()
     m.blocks["u1"] = Block(1, "w1", NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1), None)

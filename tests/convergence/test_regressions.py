@@ -11,6 +11,7 @@ from tests.convergence.operations import (
     Delete,
     DeleteAndRevive,
     DeleteCalendar,
+    HolderEdit,
     LoseNotifications,
     Personal,
     Put,
@@ -154,3 +155,21 @@ def test_a_revived_booking_has_one_event_and_its_old_one_is_deleted(stack):
 
 def test_replay_a_deleted_calendar_while_a_notification_is_held_back(stack):
     run(stack, [LoseNotifications("ben", 1, late=True), DeleteCalendar("ben"), Personal("ben")])
+
+
+# -- the oracle's own: a revival with the same content ----------------------------------------
+# Found (in the oracle): the account holder deleted our event, then the booking was deleted
+# and sent again at once with the same content. The product writes a revived booking afresh
+# (a new generation, a new event id), which brings the event back; the oracle had expected
+# nothing to be sent, the content being the same.
+
+
+def test_replay_a_revival_with_the_same_content_after_the_holder_deleted_the_event(stack):
+    run(
+        stack,
+        [
+            Put("b1", ("w1", "w2")),
+            HolderEdit(0, "delete"),
+            DeleteAndRevive(Put("b1", ("w1", "w2"))),
+        ],
+    )

@@ -260,6 +260,7 @@ class World:
     def _booked(self, booking_id: str, body: dict) -> None:
         self.sent.setdefault(booking_id, []).append(body)
         self.model.bookings[booking_id] = Booking(
+            generation=_next_generation(self.model.bookings.get(booking_id)),
             version=body["version"],
             status=body["status_id"],
             workers=tuple(body["worker_ids"]),
@@ -335,7 +336,12 @@ class World:
         answer = self.company.call("PUT", f"/unavailability/{block_id}", json=body)
         assert answer.status_code == 200 and answer.json() == {"applied": True}, answer.text
         self.model.blocks[block_id] = Block(
-            version, worker_id, start, start + timedelta(hours=2), title
+            version,
+            worker_id,
+            start,
+            start + timedelta(hours=2),
+            title,
+            generation=_next_generation(current),
         )
 
     def delete_block(self, block_id: str) -> None:
@@ -578,6 +584,13 @@ class World:
 
     def _worker_of(self, account: str) -> str:
         return next(w for w, (a, _) in WORKERS.items() if a == account)
+
+
+def _next_generation(current: Booking | Block | None) -> int:
+    """A snapshot after a delete starts a new generation (its events get new ids)."""
+    if current is None:
+        return 0
+    return current.generation + 1 if current.deleted else current.generation
 
 
 def _timed(summary: str, start: datetime, hours: int) -> dict:
