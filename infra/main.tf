@@ -31,6 +31,7 @@ locals {
     POLL_INTERVAL         = var.poll_interval
     IMPORT_BACK_DAYS      = tostring(var.import_back_days)
     IMPORT_AHEAD_DAYS     = tostring(var.import_ahead_days)
+    PUSH_PACE             = var.push_pace
   }
 
   # The settings that are secrets: each is a Secret Manager secret, mounted as the

@@ -191,6 +191,16 @@ variable "import_ahead_days" {
 
 # -- Google Calendar quotas (the queue's rate limits are derived from them) --------------------
 
+variable "push_pace" {
+  description = <<-EOT
+    The most Calendar calls a push makes per Google account in any such period (PUSH_PACE,
+    e.g. 500/1m): under Google's 600 a minute per user, with room for the account's imports.
+    A bigger push (a first sync of thousands of bookings) goes on as the period allows.
+  EOT
+  type        = string
+  default     = "500/1m"
+}
+
 variable "calendar_quota_per_project_per_minute" {
   description = <<-EOT
     The project's Calendar API quota, requests per minute (Google's default: about 10,000).

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from shared.domain.pacing import Pace
+
 # Local defaults: only ever used with APP_MODE=local, and printed by `make run`.
 LOCAL_JWT_SECRET = "local-dev-jwt-secret-change-me-0123456789"
 LOCAL_SERVICE_SECRET = "local-dev-service-secret-0123456789"
@@ -35,6 +37,7 @@ LOCAL_SIGNING_SECRET = "local-dev-signing-secret-for-invites-and-state"
 # be kept; a week without a poll would let a lost notification hide a change for that long.
 MIN_POLL_INTERVAL = timedelta(minutes=15)
 MAX_POLL_INTERVAL = timedelta(days=7)
+GOOGLE_USER_CALLS_PER_SECOND = 600 / 60
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -95,16 +98,33 @@ class Config(BaseModel):
     import_back_days: int = Field(default=30, ge=0, le=365)
     import_ahead_days: int = Field(default=365, ge=1, le=730)
 
+    # Pushing: at most this many Calendar calls per Google account in any such period
+    # (`PUSH_PACE`, e.g. `500/1m`), under Google's 600 a minute per user with room for the
+    # account's imports; a bigger push goes on when the period lets it (domain/pacing.py).
+    push_pace: Pace = Pace(500, timedelta(minutes=1))
+
     @field_validator("poll_interval", mode="before")
     @classmethod
     def _parse_duration(cls, value: object) -> object:
         """`POLL_INTERVAL` as a whole number and a unit: `90m`, `6h`, `1d` (also `3600s`)."""
         if not isinstance(value, str):
             return value
-        match = _DURATION.fullmatch(value.strip().lower())
-        if match is None:
-            raise ValueError(f"expected a duration such as 30m, 6h or 1d, not {value!r}")
-        return timedelta(**{_UNITS[match[2]]: int(match[1])})
+        return _duration(value)
+
+    @field_validator("push_pace", mode="before")
+    @classmethod
+    def _parse_pace(cls, value: object) -> object:
+        """`PUSH_PACE` as calls per duration: `500/1m`, `20/2s`."""
+        if not isinstance(value, str):
+            return value
+        calls, _, period = value.partition("/")
+        match = _DURATION.fullmatch(period.strip().lower())
+        if not calls.strip().isdigit() or match is None:
+            raise ValueError(f"expected calls per duration such as 500/1m, not {value!r}")
+        pace = Pace(int(calls), _duration(period))
+        if pace.calls / pace.period.total_seconds() > GOOGLE_USER_CALLS_PER_SECOND:
+            raise ValueError("must stay within Google's 600 calls a minute per user")
+        return pace
 
     @field_validator("poll_interval")
     @classmethod
@@ -164,6 +184,13 @@ class Config(BaseModel):
         return self.public_base_url.rstrip("/") + "/tasks/sync"
 
 
+def _duration(text: str) -> timedelta:
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        raise ValueError(f"expected a duration such as 30m, 6h or 1d, not {text!r}")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
 def _local_defaults(env: Mapping[str, str]) -> dict[str, str]:
     """Defaults that make `APP_MODE=local` work alone: the fixed local addresses."""
     port = env.get("PORT", "8080")
@@ -216,6 +243,7 @@ _ENV = {
     "POLL_INTERVAL": "poll_interval",
     "IMPORT_BACK_DAYS": "import_back_days",
     "IMPORT_AHEAD_DAYS": "import_ahead_days",
+    "PUSH_PACE": "push_pace",
 }
 
 

@@ -90,6 +90,7 @@ class GoogleAccount:
     reauth_alert_queued_at: datetime | None = None
     linked_at: datetime | None = None  # when the account took its current grant (or delegation)
     dirty: int = 0  # bumped by a sync that found the account busy: the running one goes again
+    push_calls: tuple[dict, ...] = ()  # the pushes' calls of the last minute (pacing.CallBudget)
 
     @classmethod
     def from_record(cls, sub: str, record: dict) -> GoogleAccount:
@@ -113,6 +114,7 @@ class GoogleAccount:
             reauth_alert_queued_at=record.get("reauth_alert_queued_at"),
             linked_at=record.get("linked_at"),
             dirty=int(record.get("dirty", 0)),
+            push_calls=tuple(record.get("push_calls") or ()),
         )
 
     def takes(self, offer: GrantOffer) -> bool:

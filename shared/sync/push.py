@@ -16,10 +16,14 @@ sends one call (no read before write). Google's answers, per event:
   stored: the task is retried, and the retry sends only what is still different;
 - the company calendar gone (404) raises `CalendarGone`: the sync makes a new one and
   pushes everything again.
+
+The calls keep to the account's `CallBudget` (domain/pacing.py): when it is spent the push
+raises `Paced`, and the sync goes on once Google's per-user quota allows it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +39,7 @@ from shared.domain.booking import (
     event_id,
 )
 from shared.domain.event_link import EventLink, LinkState
+from shared.domain.pacing import CallBudget, Paced
 from shared.domain.rendering import content_hash, render_booking, render_unavailable
 from shared.domain.worker import Worker
 from shared.errors import RetryLater
@@ -247,12 +252,14 @@ def push_worker(
     since: datetime,
     google_events: list[dict] | None = None,
     keys: Sequence[str] | None = None,
+    budget: CallBudget | None = None,
 ) -> Pushed:
     """Bring the worker's events in company calendar `calendar_id` to the desired state,
     for what ends after `since` (see PUSH_WINDOW). With `google_events` (the calendar's
     live events of the company ending after the same `since`, listed by the daily
     reconcile), what Google really holds corrects the links first, and events of ours
-    that no link accounts for are deleted. With `keys`, only those keys are looked at."""
+    that no link accounts for are deleted. With `keys`, only those keys are looked at.
+    Calls are taken from `budget` (none: unpaced); `Paced` when it runs out."""
     if keys is not None and google_events is None:
         found = gather_keys(store, company_id, worker, since, keys)
     else:
@@ -266,22 +273,37 @@ def push_worker(
         corrected = {link.key: link for link in drifted.links}
         links = [corrected[link.key] for link in found.looked_at]
     actions = plan(found.desired, links, calendar_id, found.gone)
-    pushed = apply(store, calendar, company_id, worker.id, calendar_id, actions)
+    pushed = apply(store, calendar, company_id, worker.id, calendar_id, actions, budget)
     if drifted is not None:
         pushed.repaired = drifted.missing + drifted.edited
-        pushed.deleted_extra = _delete_extra(calendar, calendar_id, drifted.extra)
+        pushed.deleted_extra = _delete_extra(calendar, calendar_id, drifted.extra, budget)
     return pushed
 
 
-def _delete_extra(calendar: Calendar, calendar_id: str, event_ids: list[str]) -> int:
+def _chunks(items: Sequence, budget: CallBudget | None) -> Iterable[Sequence]:
+    """`items` in batches of at most MAX_BATCH, each as large as the budget allows now;
+    `Paced` when it allows none."""
+    start = 0
+    while start < len(items):
+        size = min(MAX_BATCH, len(items) - start)
+        if budget is not None:
+            now = datetime.now(UTC)
+            size = budget.take(size, now)
+            if not size:
+                raise Paced(budget.resume_at(now))
+        yield items[start : start + size]
+        start += size
+
+
+def _delete_extra(
+    calendar: Calendar, calendar_id: str, event_ids: list[str], budget: CallBudget | None
+) -> int:
     """Delete events of ours that no link accounts for (their records are not ours to
     write: the key's record may name another event)."""
     stop: Exception | None = None
     deleted = 0
-    for start in range(0, len(event_ids), MAX_BATCH):
-        chunk = [
-            EventWrite("delete", event_id) for event_id in event_ids[start : start + MAX_BATCH]
-        ]
+    for ids in _chunks(event_ids, budget):
+        chunk = [EventWrite("delete", event_id) for event_id in ids]
         for outcome in calendar.write_events(calendar_id, chunk):
             if isinstance(outcome, HttpError) and is_transient(outcome):
                 stop = stop or RetryLater(f"Google answered {outcome.status_code}")
@@ -301,8 +323,27 @@ def apply(
     worker_id: str,
     calendar_id: str,
     actions: Sequence[Action],
+    budget: CallBudget | None = None,
 ) -> Pushed:
     pushed = Pushed()
+    try:
+        _apply(store, calendar, company_id, worker_id, calendar_id, actions, budget, pushed)
+    except Paced as paced:
+        paced.inserted = pushed.inserted
+        raise
+    return pushed
+
+
+def _apply(
+    store: Store,
+    calendar: Calendar,
+    company_id: str,
+    worker_id: str,
+    calendar_id: str,
+    actions: Sequence[Action],
+    budget: CallBudget | None,
+    pushed: Pushed,
+) -> None:
     now = datetime.now(UTC)
     quiet = [action for action in actions if not isinstance(action, CALLS)]
     records.save_links(
@@ -314,15 +355,15 @@ def apply(
     # record, which must not forget an old event that Google refused to delete.
     inserted = {action.desired.key for action in calls if isinstance(action, Insert)}
     first = [a for a in calls if isinstance(a, Delete) and a.link.key in inserted]
-    refused = _send(store, calendar, company_id, worker_id, calendar_id, first, pushed)
+    send = functools.partial(_send, store, calendar, company_id, worker_id, calendar_id)
+    refused = send(first, pushed, budget)
     rest = [
         action
         for action in calls
         if action not in first
         and not (isinstance(action, Insert) and action.desired.key in refused)
     ]
-    _send(store, calendar, company_id, worker_id, calendar_id, rest, pushed)
-    return pushed
+    send(rest, pushed, budget)
 
 
 def _send(
@@ -333,11 +374,11 @@ def _send(
     calendar_id: str,
     calls: Sequence[Action],
     pushed: Pushed,
+    budget: CallBudget | None,
 ) -> set[str]:
     """Send `calls` in batches, storing each one's outcome; returns the keys refused."""
     refused: set[str] = set()
-    for start in range(0, len(calls), MAX_BATCH):
-        chunk = calls[start : start + MAX_BATCH]
+    for chunk in _chunks(calls, budget):
         outcomes = calendar.write_events(calendar_id, [_write(action) for action in chunk])
         refused |= _land(store, company_id, worker_id, calendar_id, chunk, outcomes, pushed)
     return refused

@@ -21,6 +21,10 @@ A sync that finds the account busy marks it dirty and leaves (see lease.py), so 
 of requests becomes one more pass, never a queue of retries in backoff. It re-reads
 everything, so duplicated, late and concurrent deliveries are harmless.
 
+Pushes keep to the account's share of Google's per-user quota (`PUSH_PACE`,
+domain/pacing.py): a push that spends it stops (`Paced`), the workers it finished are
+settled, and the run books the account's next sync for when the quota allows more.
+
 Google's failures arrive as `RetryLater` (left to the task router: 503, Cloud Tasks
 retries), `GrantRefused` (the account's workers must reconnect) or `GoogleRefused`
 (shown on the connection, not retried).
@@ -40,6 +44,7 @@ from shared.domain import connection
 from shared.domain.account import GoogleAccount
 from shared.domain.company import Company
 from shared.domain.connection import ConnectionState
+from shared.domain.pacing import CallBudget, Paced
 from shared.domain.worker import GrantOffer, Worker
 from shared.google import credentials
 from shared.google.calendar import CalendarGone, GoogleCalendar
@@ -130,6 +135,7 @@ class _AccountRun:
         self.acting = None  # credentials, made once per run (again if the grant changes)
         self.calendar: GoogleCalendar | None = None
         self.recreated = False  # the set-up made the company calendar: push everyone again
+        self.budget: CallBudget | None = None  # the account's calls, read at its first push
 
     def run(self) -> str:
         outcome = "idle"
@@ -162,8 +168,14 @@ class _AccountRun:
             return "idle"
         if not account.usable:
             return ConnectionState.NEEDS_REAUTH.value  # markers stay until a reconnect
+        if self.budget is None:
+            self.budget = CallBudget.from_record(self.config.push_pace, list(account.push_calls))
+        pushed: dict[str, int] = {}
         try:
-            pushed = self._push_all(company, account, pending, reconciling)
+            self._push_all(company, account, pending, reconciling, pushed)
+        except Paced as paced:
+            self._pause(pending, pushed, paced)
+            return "paced"
         except credentials.NeedsReauthorization:
             return ConnectionState.NEEDS_REAUTH.value
         except GrantRefused:
@@ -176,10 +188,22 @@ class _AccountRun:
             # A refusal will not change by retrying: show it to the admin, keep the work.
             self._show_error(pending, exc.message)
             return "failed"
-        self.ref.update({"worker_ids": [worker.id for worker in members]})
+        self.ref.update(
+            {
+                "worker_ids": [worker.id for worker in members],
+                "push_calls": self.budget.to_record(datetime.now(UTC)),
+            }
+        )
+        self._settle_pushed(pending, pushed)
+        if self.recreated:
+            self._push_everyone_again(members, pending)
+        return "synced"
+
+    def _settle_pushed(self, workers: list[Worker], pushed: dict[str, int]) -> None:
+        """The workers' looks are done: clear their markers and note the sync."""
         now = datetime.now(UTC)
         assert self.setup is not None
-        for worker in pending:
+        for worker in workers:
             updates = {
                 "connection.company_calendar_id": self.setup.company_calendar_id,
                 "connection.last_synced_at": now,
@@ -190,9 +214,24 @@ class _AccountRun:
             if inserted and not worker.connection.first_sync.done:
                 updates["connection.first_sync.pushed"] = firestore.Increment(inserted)
             _settle(self.store, self.company_id, worker, updates)
-        if self.recreated:
-            self._push_everyone_again(members, pending)
-        return "synced"
+
+    def _pause(self, pending: list[Worker], pushed: dict[str, int], paced: Paced) -> None:
+        """The budget ran out in a push: settle the workers pushed in full, count the
+        interrupted one's progress (its look stays pending), and come back when Google's
+        quota allows more calls."""
+        assert self.budget is not None
+        now = datetime.now(UTC)
+        self.ref.update({"push_calls": self.budget.to_record(now)})
+        self._settle_pushed([worker for worker in pending if worker.id in pushed], pushed)
+        cut = next((worker for worker in pending if worker.id not in pushed), None)
+        if cut is not None and paced.inserted and not cut.connection.first_sync.done:
+            self.store.worker(self.company_id, cut.id).update(
+                {"connection.first_sync.pushed": firestore.Increment(paced.inserted)}
+            )
+        log.info("push of %s/%s paced until %s", self.company_id, self.sub, paced.resume_at)
+        messages.request_account_sync(
+            self.config, self.company_id, self.sub, not_before=paced.resume_at.timestamp()
+        )
 
     def _push_everyone_again(self, members: list[Worker], pushed: list[Worker]) -> None:
         """The company calendar was made anew: the workers this pass did not push need a
@@ -207,12 +246,17 @@ class _AccountRun:
             self.lease.mark_dirty()  # go round once more
 
     def _push_all(
-        self, company: Company, account: GoogleAccount, pending: list[Worker], reconciling: bool
-    ) -> dict[str, int]:
-        """Set the account up if it needs it, then push each pending worker's events;
-        returns how many events each one got inserted. A drift repair checks the
-        calendars and compares every worker's events with what Google holds."""
-        inserted: dict[str, int] = {}
+        self,
+        company: Company,
+        account: GoogleAccount,
+        pending: list[Worker],
+        reconciling: bool,
+        inserted: dict[str, int],
+    ) -> None:
+        """Set the account up if it needs it, then push each pending worker's events,
+        noting in `inserted` how many events each worker pushed in full got inserted. A
+        drift repair checks the calendars and compares every worker's events with what
+        Google holds."""
         began = datetime.now(UTC)
         since = began - push.PUSH_WINDOW  # one window for the links and Google's listing
         with calling_google(on_unauthorized=self._forget_cached_token(account)):
@@ -243,7 +287,6 @@ class _AccountRun:
                 {"reconciled_at": began, "last_reconcile": {"at": began, "repaired": repaired}}
             )
             log.info("reconciled %s/%s: %d events repaired", self.company_id, self.sub, repaired)
-        return inserted
 
     def _our_events(self, since: datetime) -> list[dict]:
         assert self.calendar is not None and self.setup is not None
@@ -268,6 +311,7 @@ class _AccountRun:
             since,
             google_events,
             keys,
+            self.budget,
         )
         if pushed.calls or pushed.refused:
             log.info("pushed for %s/%s: %s", self.company_id, worker.id, pushed)
