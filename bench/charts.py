@@ -19,6 +19,13 @@ import matplotlib.pyplot as plt  # noqa: E402 - after the backend is chosen
 HERE = Path(__file__).resolve().parent
 
 
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _ecdf(ax, values: list[float], label: str, **style) -> None:
     if not values:
         return
@@ -50,10 +57,7 @@ def _finish(fig, ax, title: str, xlabel: str, path: Path, log: bool = True) -> P
         ax.set_xscale("log")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _runs(results: dict) -> list[tuple[str, dict]]:
@@ -155,11 +159,7 @@ def load_lag(results: dict, out: Path) -> Path | None:
     ax.set_yscale("log")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = out / "load_lag.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "load_lag.png")
 
 
 def cost_per_change(results: dict, out: Path) -> Path | None:
@@ -198,11 +198,7 @@ def cost_per_change(results: dict, out: Path) -> Path | None:
     for i, v in enumerate([reads, writes]):
         right.text(i, v, f"{v:g}", ha="center", va="bottom", fontsize=8)
     right.set_title("Firestore per booking change")
-    fig.tight_layout()
-    path = out / "cost_per_change.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "cost_per_change.png")
 
 
 def cost_per_day(results: dict, out: Path) -> Path | None:
@@ -223,11 +219,7 @@ def cost_per_day(results: dict, out: Path) -> Path | None:
     ax.set_ylabel("Google Calendar calls per worker per day")
     ax.set_title("Cost model: one worker's day")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = out / "cost_per_day.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "cost_per_day.png")
 
 
 def memory(results: dict, out: Path) -> Path | None:
@@ -248,11 +240,7 @@ def memory(results: dict, out: Path) -> Path | None:
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = out / "memory.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "memory.png")
 
 
 def draw(results: dict, out: Path) -> list[Path]:

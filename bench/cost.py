@@ -10,9 +10,9 @@ pushed. Each chore is done once on the settled stack and its Calendar calls coun
 - the backstop poll of each imported calendar (`/cron/poll`, nothing changed);
 - channel renewal: the three channels (two calendars, the calendar list) made to expire
   within the renewal margin, then `/cron/renew-channels`;
-- the daily window slide: each import's window made a day old, then a poll (a full
-  re-import of each calendar, in place of one incremental import: the model counts what
-  it costs beyond one);
+- the daily window slide: each import's window made a day old, then a poll (the day that
+  came into view listed, then the increment, in place of one incremental import: the model
+  counts what it costs beyond one);
 - the daily drift repair (`/cron/reconcile`).
 
 The stated workload per worker and day: 5 booking changes, 10 Google-side changes, 2
@@ -84,13 +84,20 @@ def _expire_channels(config) -> int:
 
 
 def _age_windows(config) -> int:
-    """Each import's window a day old: its next import is the daily full re-import."""
+    """Each import's window a day old, as if a day had passed: its next import slides the
+    window (lists the day that came into view, drops what fell out, goes on from its
+    token; older imports without a stored window end list everything again)."""
     store = scenario.store(config)
     n = 0
     for snapshot in store.calendar_imports(scenario.COMPANY).stream():
-        start = (snapshot.to_dict() or {}).get("window_start")
-        if start:
-            snapshot.reference.update({"window_start": start - timedelta(days=1)})
+        state = snapshot.to_dict() or {}
+        moved = {
+            field: state[field] - timedelta(days=1)
+            for field in ("window_start", "window_end")
+            if state.get(field)
+        }
+        if moved:
+            snapshot.reference.update(moved)
             n += 1
     return n
 
@@ -234,8 +241,8 @@ def model(measured: dict, naive: dict, poll_interval: timedelta) -> dict:
         "google_changes": w["google_changes"] * each["google_change"],
         "backstop_polls": polls_per_day * w["imported_calendars"] * each["poll"],
         "channel_renewals": w["channels"] * each["renewal"] / w["renewal_every_days"],
-        # The day's first import of each calendar lists it in full instead of going on
-        # from its token: it costs what a full list costs beyond an incremental one.
+        # The day's first import of each calendar also lists the day that came into view:
+        # it costs what it takes beyond an incremental import.
         "window_slide": w["imported_calendars"] * max(0.0, each["window_slide"] - each["poll"]),
         "drift_repair": each["reconcile"],
     }
@@ -253,8 +260,8 @@ def model(measured: dict, naive: dict, poll_interval: timedelta) -> dict:
     naive_total = sum(naive_day.values())
     slots = max(1, round(poll_interval / timedelta(minutes=POLL_CRON_MINUTES)))
     # The busiest minute: every change of the day within working hours, plus the poll
-    # tick that re-imports a 1/slots share of every calendar in full (the first poll after
-    # midnight slides the window), plus renewals spread over the day.
+    # tick that imports a 1/slots share of every calendar (the first poll after midnight
+    # slides the window), plus renewals spread over the day.
     busiest = (
         (per_day["booking_changes"] + per_day["google_changes"]) / (w["working_hours"] * 60)
         + w["imported_calendars"] * max(each["window_slide"], each["poll"]) / slots
