@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import logs
@@ -249,8 +250,20 @@ class _Import:
                 "full_at": datetime.now(UTC),
             }
         )
+        if state.get("full_at") is None:
+            self._count_first(counts.stored)
         self._report("full", counts.stored, len(removals), state)
         return f"full: {counts.stored} stored, {len(removals)} removed"
+
+    def _count_first(self, stored: int) -> None:
+        """The calendar's first import: its blocks count in the first sync of each worker
+        on the account (`first_sync.imported`, shown on the connection)."""
+        if not stored:
+            return
+        for worker in records.account_members(self.store, self.company_id, self.sub):
+            self.store.worker(self.company_id, worker.id).update(
+                {"connection.first_sync.imported": firestore.Increment(stored)}
+            )
 
     def _report(self, mode: str, stored: int, removed: int, state: dict) -> None:
         """The `import_done` event; its lag runs from the notification that asked for this

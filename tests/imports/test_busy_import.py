@@ -36,6 +36,8 @@ def test_events_already_in_google_are_imported_on_connect_and_free_ones_are_not(
         "2026-12-24",
         "2026-12-27",
     )
+    # The connection counts them in its first sync.
+    wait_until(lambda: company.connection("w1")["first_sync"]["imported"] == 2, timeout=20)
 
 
 def test_a_first_import_over_short_and_empty_pages_stores_every_event_once(company):
@@ -53,6 +55,7 @@ def test_a_first_import_over_short_and_empty_pages_stores_every_event_once(compa
     assert company.calls().get("calendar.events.list", 0) >= 2 + 4  # empty, then 4 of 3
     (state,) = company.imports()
     assert state["sync_token"] and state["error"] is None
+    assert company.connection("w1")["first_sync"]["imported"] == 10  # once, not per page
 
 
 def test_a_change_in_google_arrives_incrementally_with_one_list_call(company):
@@ -92,6 +95,7 @@ def test_an_invalidated_sync_token_reimports_without_duplicates_and_sweeps_the_v
     company.imported()
     (state,) = company.imports()
     assert state["sync_token"] and state["error"] is None
+    assert company.connection("w1")["first_sync"]["imported"] == 2  # the first import's only
 
 
 def test_a_recurring_event_is_one_block_per_instance_and_a_cancelled_instance_goes(company):
