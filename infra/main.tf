@@ -32,6 +32,7 @@ locals {
     IMPORT_BACK_DAYS      = tostring(var.import_back_days)
     IMPORT_AHEAD_DAYS     = tostring(var.import_ahead_days)
     PUSH_PACE             = var.push_pace
+    GOOGLE_TIMEOUT        = tostring(var.google_timeout)
   }
 
   # The settings that are secrets: each is a Secret Manager secret, mounted as the

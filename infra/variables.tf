@@ -201,6 +201,15 @@ variable "push_pace" {
   default     = "500/1m"
 }
 
+variable "google_timeout" {
+  description = <<-EOT
+    Seconds a Calendar API call may take before it counts as failed and its task is retried
+    (GOOGLE_TIMEOUT); well under the tasks function's timeout.
+  EOT
+  type        = number
+  default     = 30
+}
+
 variable "calendar_quota_per_project_per_minute" {
   description = <<-EOT
     The project's Calendar API quota, requests per minute (Google's default: about 10,000).

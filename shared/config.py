@@ -102,6 +102,9 @@ class Config(BaseModel):
     # (`PUSH_PACE`, e.g. `500/1m`), under Google's 600 a minute per user with room for the
     # account's imports; a bigger push goes on when the period lets it (domain/pacing.py).
     push_pace: Pace = Pace(500, timedelta(minutes=1))
+    # Seconds a Calendar API call (a batch included) may take before it counts as failed
+    # and its task is retried; well under the functions' own timeout.
+    google_timeout: float = Field(default=30, gt=0, le=120)
 
     @field_validator("poll_interval", mode="before")
     @classmethod
@@ -244,6 +247,7 @@ _ENV = {
     "IMPORT_BACK_DAYS": "import_back_days",
     "IMPORT_AHEAD_DAYS": "import_ahead_days",
     "PUSH_PACE": "push_pace",
+    "GOOGLE_TIMEOUT": "google_timeout",
 }
 
 

@@ -13,7 +13,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httplib2
 from google.auth.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import Resource, build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
@@ -64,10 +66,13 @@ def google_endpoints(config: Config) -> GoogleEndpoints:
 def calendar_service(config: Config, credentials: Credentials) -> Resource:
     endpoint = google_endpoints(config).calendar
     options = {"api_endpoint": endpoint} if endpoint else None
+    # A call that hangs must not hold the task until the function's own timeout: after
+    # GOOGLE_TIMEOUT it fails, and the task is retried (errors.calling_google).
+    http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=config.google_timeout))
     return build(
         "calendar",
         "v3",
-        credentials=credentials,
+        http=http,
         static_discovery=True,
         cache_discovery=False,
         client_options=options,

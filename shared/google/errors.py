@@ -4,8 +4,9 @@ Google's libraries raise `HttpError` (Calendar API) and `RefreshError` (the toke
 endpoint, also mid-call when the library refreshes by itself). This module is the one
 place that reads them, always by the structured error (`errors[0].reason`, the OAuth
 `error` code), never by message text, and turns them into:
-- `shared.errors.RetryLater`: rate limits, Google's own failures, a token that died early
-  (the task router answers 503 and Cloud Tasks retries);
+- `shared.errors.RetryLater`: rate limits, Google's own failures, a token that died early,
+  no answer in time or a dropped connection (the task router answers 503 and Cloud Tasks
+  retries; a write whose answer was lost is safe to send again: event ids are ours);
 - `GrantRefused`: `invalid_grant`, the account's workers must reconnect;
 - `GoogleRefused`: a refusal that retrying cannot change, shown to the admin.
 """
@@ -16,7 +17,8 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from google.auth.exceptions import RefreshError
+import httplib2
+from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
 from shared.errors import RetryLater
@@ -67,6 +69,8 @@ def calling_google(*, on_unauthorized: Callable[[], None] | None = None) -> Iter
     `on_unauthorized` runs on a 401 (e.g. forget the cached access token before the retry)."""
     try:
         yield
+    except (TimeoutError, ConnectionError, httplib2.HttpLib2Error, TransportError) as exc:
+        raise RetryLater(f"Google did not answer ({type(exc).__name__})") from exc
     except RefreshError as exc:
         if exc.retryable:
             raise RetryLater("Google's token endpoint failed") from exc

@@ -249,6 +249,17 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class Timeout:
+    """Google sits on the next `count` Calendar API calls longer than we wait for an answer
+    (GOOGLE_TIMEOUT), then does them anyway: the answer is lost, not the work."""
+
+    count: int = 1
+
+    def __call__(self, world: World) -> None:
+        world.timeout(self.count)
+
+
+@dataclass(frozen=True)
 class Reauth:
     """The holder revokes our access (`invalid_grant` on the next refresh); `meanwhile`
     happens before the worker reconnects through Google's consent."""
@@ -438,5 +449,6 @@ operations = _weighted(
             st.integers(1, 2),
         ),
     ),
+    (1, st.builds(Timeout, count=st.integers(1, 2))),
     (1, st.builds(Reauth, account=accounts, meanwhile=st.one_of(st.none(), puts))),
 )

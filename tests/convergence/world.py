@@ -43,6 +43,7 @@ RENAMED = {"confirmed": "Booked", "tentative": "Pencilled", "quote": "Estimate",
 WORKERS = {"w1": ("ann", "Ann Hansen"), "w2": ("ben", "Ben Berg"), "w3": ("ann", "Ann at work")}
 HOLDER_TITLE = "Changed by the account holder"
 SETTLE_SECONDS = 60
+GOOGLE_TIMEOUT = 2  # seconds (GOOGLE_TIMEOUT, set for the suite in conftest.py)
 SUBURB = re.compile(r"^Suburb: (.*)$", re.MULTILINE)
 
 
@@ -543,6 +544,12 @@ class World:
         # waits minutes in Cloud Tasks' backoff.
         self.google.faults.clear()
         self.google.inject_fault(status, reason, count=count)
+
+    def timeout(self, count: int) -> None:
+        """Google answers the next `count` Calendar API calls only after we gave up on them."""
+        self.trace.append(f"timeout x{count}")
+        self.google.faults.clear()
+        self.google.add_latency(GOOGLE_TIMEOUT + 1.5, count=count)
 
     def clear_faults(self) -> None:
         self.google.clear_faults()

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from dev.tokens import service_token
+from shared.config import get_config
 from shared.domain.booking import EventKey, event_id
 from shared.queue import messages
 from tests.helpers import wait_until
@@ -339,6 +340,19 @@ def test_an_insert_whose_answer_was_lost_is_not_doubled(company):
     company.put("b1", snapshot(1, "w1"))
     pushed(company, "b1")
     assert len(company.events(ANN, "w1")) == 1
+
+
+def test_a_call_that_times_out_is_retried_and_not_doubled(company, monkeypatch):
+    monkeypatch.setenv("GOOGLE_TIMEOUT", "1")
+    get_config.cache_clear()
+    # Google sits on the insert for 3 s and then writes it anyway; we gave up after 1 s.
+    google = company.stack.google
+    google.add_latency(3, method="POST", path="/calendar/v3/calendars/*/events", count=1)
+    company.put("b1", snapshot(1, "w1"))
+    assert pushed(company, "b1")["w1"]["state"] == "synced"
+    wait_until(lambda: company.calls().get("calendar.events.insert", 0) >= 2, timeout=10)
+    company.settled()
+    assert len(company.events_of(ANN, "w1", "b1")) == 1
 
 
 def test_a_refusal_is_shown_on_the_booking_and_not_retried_until_it_changes(company):

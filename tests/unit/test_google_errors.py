@@ -4,7 +4,7 @@ import json
 
 import httplib2
 import pytest
-from google.auth.exceptions import RefreshError
+from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
 from shared.errors import RetryLater
@@ -146,6 +146,26 @@ def test_a_refusal_is_shown_with_its_reason(status, why, message):
     assert raised.message == message
     assert str(raised) == message
     assert unauthorized.calls == 0
+
+
+# -- calling_google: no answer ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        TimeoutError("timed out"),
+        ConnectionResetError(104, "Connection reset by peer"),
+        httplib2.ServerNotFoundError("Unable to find the server"),
+        TransportError("the token endpoint did not answer"),
+    ],
+)
+def test_no_answer_from_google_means_retry_later(lost):
+    unauthorized = Unauthorized()
+    raised = outcome(lost, unauthorized)
+    assert type(raised) is RetryLater
+    assert raised.message == f"Google did not answer ({type(lost).__name__})"
+    assert raised.__cause__ is lost and unauthorized.calls == 0
 
 
 # -- calling_google: refreshes ------------------------------------------------------
