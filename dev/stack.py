@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     # Imported after the environment is set: the config is read once.
     from dev import cron, tokens
     from dev.access_log import AccessLog
+    from dev.console import console_address
     from dev.schedules import Scheduler, load_jobs
     from emulators.cloud_tasks import CloudTasksEmulator
     from emulators.google import GoogleStandIn
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         started.enter_context(Scheduler(jobs, fire, log=_say))
 
         admin = tokens.platform_token(config, "admin", "c1", ttl=24 * 3600)
+        console = console_address(functions.url, "c1")
         schedule = ", ".join(f"{job.name} ({job.schedule} {job.time_zone})" for job in jobs)
         if args.keep:
             state = (
@@ -200,6 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"""
 Calendar sync, local stack ({firestore.mode} Firestore emulator)
+  console (admin of c1)      {console}
   functions (docs/api.md)   {functions.url}   (one access line per request below)
   Google stand-in            {google.base_url}   (consent page, Calendar API, /_test hooks)
     OAuth clients            the platform's ({config.platform_client_id}); a private one once saved
@@ -221,6 +224,7 @@ An admin token for company c1, valid one day:
         )
         stopping = stop_signal()
         _say(f"Ready: the local stack is up, functions at {functions.url} (Ctrl-C stops it)")
+        _say(f"Open the console (admin of c1): {console}")
         stopping.wait()
         _say("stopping…")
     _say("stopped")

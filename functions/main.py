@@ -15,6 +15,7 @@ if _ROOT not in sys.path:
 from functions.bookings import bookings
 from functions.calendar import calendar
 from functions.connections import connections
+from functions.console import console
 from functions.cron import cron
 from functions.notifications import notifications
 from functions.settings import settings
@@ -28,6 +29,7 @@ ENTRY_POINTS = {
     "notifications": notifications,
     "tasks": tasks,
     "cron": cron,
+    "console": console,
 }
 
 __all__ = [*ENTRY_POINTS]

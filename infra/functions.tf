@@ -14,6 +14,7 @@ locals {
     notifications = { timeout = 60 }
     tasks         = { timeout = 600 }
     cron          = { timeout = 1800 }
+    console       = { timeout = 60 }
   }
 
   # The functions only Cloud Tasks and Cloud Scheduler call (every route `access="service"`).

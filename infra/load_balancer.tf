@@ -1,7 +1,8 @@
-# One public address for every path of the API (docs/api.md): a global external
-# Application Load Balancer with a managed certificate for `domain`, one serverless NEG and
-# backend service per function, and a URL map sending each path to the function whose
-# router declares it. tests/infra checks every route of functions/*.py against this map.
+# One public address for every path of the API (docs/api.md) and for the console (/console):
+# a global external Application Load Balancer with a managed certificate for `domain`, one
+# serverless NEG and backend service per function, and a URL map sending each path to the
+# function whose router declares it. tests/infra checks every route of functions/*.py against
+# this map.
 
 resource "google_compute_global_address" "api" {
   name       = "${var.name_prefix}-api"
@@ -172,6 +173,19 @@ resource "google_compute_url_map" "api" {
       service  = google_compute_backend_service.fn["cron"].id
       match_rules {
         prefix_match = "/cron/"
+      }
+    }
+
+    # The admin console's page and files (/console, /console/...): not the API, a page that
+    # calls it (functions/console.py).
+    route_rules {
+      priority = 100
+      service  = google_compute_backend_service.fn["console"].id
+      match_rules {
+        full_path_match = "/console"
+      }
+      match_rules {
+        prefix_match = "/console/"
       }
     }
   }

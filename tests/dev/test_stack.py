@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 
@@ -136,6 +137,12 @@ def test_keep_carries_firestore_and_the_google_stand_in_across_a_restart(
 
     first = run_stack("--keep", "--state-dir", str(state_dir))
     assert "Ready: the local stack is up" in first.wait_for("Ready:")
+    # The console's address, an admin token of c1 in its fragment (never in the query).
+    console = first.wait_for("Open the console").split(": ", 1)[1]
+    assert console.startswith(f"{base}/console#token=") and "?" not in console
+    console_token = console.split("#token=", 1)[1]
+    assert jwt.decode(console_token, config.jwt_secret, algorithms=["HS256"])["role"] == "admin"
+    assert requests.get(f"{base}/console", timeout=30).status_code == 200
     assert "none yet, starts empty" in first.wait_for("Google stand-in accounts")
     settings = {"company_name": "Acme Plumbing", "enabled": True}
     assert requests.put(f"{base}/settings", json=settings, headers=admin, timeout=30).ok

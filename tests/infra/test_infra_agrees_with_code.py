@@ -218,6 +218,8 @@ def _excluded(path: str, patterns: list[re.Pattern[str]]) -> bool:
 def test_the_source_archive_keeps_what_production_imports_and_drops_the_rest(
     tf: Terraform,
 ) -> None:
+    from functions import console
+
     archive = tf.data["archive_file"]["source"]
     assert archive["source_dir"] == "${path.module}/.."
     patterns = [_glob(p) for p in archive["excludes"]]
@@ -235,7 +237,14 @@ def test_the_source_archive_keeps_what_production_imports_and_drops_the_rest(
     assert run.returncode == 0, run.stderr
     imported = [p for p in json.loads(run.stdout) if ".venv" not in Path(p).parts]
     assert "functions/main.py" in imported
-    for path in [*imported, "requirements.txt"]:
+    # The console function serves the files of console/ (functions/console.py).
+    served = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted(console.FOLDER.rglob("*"))
+        if path.suffix in console.CONTENT_TYPES
+    ]
+    assert "console/index.html" in served
+    for path in [*imported, "requirements.txt", *served]:
         assert not _excluded(path, patterns), f"the source archive leaves out {path}"
 
     for local_only in ("tests", "bench", "emulators", "dev", ".venv", ".git", "mutants", "infra"):
