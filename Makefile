@@ -17,7 +17,7 @@ KEEP ?=
 # KEEP=1 / ALL=1 (also true or yes) switch those on; empty or 0 leaves them off.
 yes = $(filter 1 true yes,$(1))
 
-.PHONY: setup test lint run token connect cron clean mutants bench fuzz soak
+.PHONY: setup test lint run token connect cron clean mutants bench fuzz soak demo
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON312)" ] && [ "$(origin PYTHON)" = "file" ]; then \
@@ -29,7 +29,28 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(BIN)/.installed
+# The console's browser tests (tests/console) drive Debian's Chromium through Playwright, which
+# never downloads a browser of its own. Installed here when missing (as root, or with sudo);
+# where that is impossible setup goes on and says so, and those tests fail saying the same.
+CHROMIUM := /usr/bin/chromium
+
+setup: $(BIN)/.installed $(CHROMIUM)
+
+$(CHROMIUM):
+	@if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "WARNING: no apt-get here: install Chromium at $@ yourself for the browser tests" \
+	    "(tests/console)." >&2; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	  else echo "WARNING: not root and no sudo: run 'apt-get install -y chromium' as root for" \
+	    "the browser tests (tests/console)." >&2; exit 0; fi; \
+	  echo "Installing Debian's Chromium for the browser tests (tests/console)"; \
+	  $$sudo apt-get install -y chromium || { $$sudo apt-get update && \
+	    $$sudo apt-get install -y chromium; } || \
+	  echo "WARNING: could not install Chromium (apt-get install -y chromium); the browser" \
+	    "tests (tests/console) will fail until it is there." >&2; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check .
@@ -42,6 +63,13 @@ test: lint
 # make run KEEP=1 keeps the local state in .local-state/ across restarts.
 run: setup
 	$(BIN)/python -m dev.stack $(if $(call yes,$(KEEP)),--keep)
+
+# The whole product in one command: starts the stack as `make run` does, plays one company's
+# week through the HTTP API and the Google stand-in (five workers connect, bookings go out,
+# changes come back from Google), prints what happened and how long it took, ends with the
+# console's address and leaves the stack up for exploring until Ctrl-C.
+demo: setup
+	$(BIN)/python -m dev.demo
 
 token: setup
 	@APP_MODE=local $(BIN)/python -m dev.tokens --role $(ROLE) --company $(COMPANY) $(if $(WORKER),--worker $(WORKER))
@@ -58,7 +86,7 @@ cron: setup
 
 # Benchmarks against a local stack of their own (python -m bench; its --help lists the steps):
 # bench/results.json and PNG charts in bench/charts/. QUICK=1: tiny sizes, 0 ms only (about a
-# minute); BENCH_ARGS passes more, e.g. BENCH_ARGS='--load-seconds 60'.
+# minute); BENCH_ARGS passes more, e.g. BENCH_ARGS='--load-seconds 30'.
 QUICK ?=
 BENCH_ARGS ?=
 bench: setup
