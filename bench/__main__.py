@@ -3,7 +3,7 @@ bench/charts/.
 
     python -m bench                       everything, at 0 and 50 ms added per Google call
     python -m bench --quick               tiny sizes, 0 ms only (about a minute)
-    python -m bench --load-seconds 60     the sustained load for 60 s instead of 30
+    python -m bench --load-seconds 30     a shorter sustained load (60 s by default)
     python -m bench --steps push,import   some steps only (see STEPS)
     python -m bench --latencies 0         one latency setting
 
@@ -68,7 +68,7 @@ class Sizes:
     memory_sizes: tuple[int, ...] = (1_000, 5_000, 10_000)
     load_workers: int = 100
     load_rate: float = 20
-    load_seconds: float = 30
+    load_seconds: float = 60
     load_drain: float = 90
     cost_calendar_events: int = 500
     cost_bookings: int = 40
@@ -132,7 +132,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="ms added per Google call, comma-separated (default 0,50; --quick: 0)",
     )
     parser.add_argument(
-        "--load-seconds", type=float, default=None, help="sustained load duration (30 s)"
+        "--load-seconds", type=float, default=None, help="sustained load duration (60 s)"
     )
     parser.add_argument(
         "--steps",
