@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 #   worker    the fieldworker named by the route's `worker_id` path variable itself, or an admin
 #   platform  any authenticated platform caller (the handler decides the rest)
 #   service   our Cloud Tasks / Cloud Scheduler identity (OIDC), for exactly the URL called
-#   public    nobody is authenticated: Google-facing routes only (consent, push notifications)
+#   public    nobody is authenticated: Google-facing routes (consent, push notifications) and
+#             the console's static files (they hold no data; the page calls the API with a token)
 Access = Literal["admin", "worker", "platform", "service", "public"]
 ACCESS: tuple[str, ...] = get_args(Access)
 _WITH_PRINCIPAL = ("admin", "worker", "platform")

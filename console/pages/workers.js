@@ -15,25 +15,15 @@ const workerPath = (worker) => `/workers/${encode(worker.worker_id)}`;
 
 export function WorkersPage() {
   const [workers, setWorkers] = useState(null);
-  const [details, setDetails] = useState({});
   const [error, setError] = useState(null);
   const [open, setOpen] = useState(null); // {kind: "invite" | "disconnect" | "link", worker, url?}
   const [busy, setBusy] = useState(false);
 
   const load = async () => {
     try {
+      // One request however many workers: each entry carries its first-sync progress.
       const { workers: list } = await api("GET", "/connections");
-      // First-sync progress is on each linked worker's own connection.
-      const linkedOnes = list.filter((worker) => linked(worker.state));
-      const answers = await Promise.all(
-        linkedOnes.map((worker) => api("GET", `${workerPath(worker)}/connection`).catch(() => null)),
-      );
-      const next = {};
-      linkedOnes.forEach((worker, index) => {
-        if (answers[index]) next[worker.worker_id] = answers[index];
-      });
       setWorkers(list);
-      setDetails(next);
       setError(null);
     } catch (failure) {
       setError(failure.message);
@@ -104,7 +94,7 @@ export function WorkersPage() {
             (worker) => html`<${WorkerRow}
               key=${worker.worker_id}
               worker=${worker}
-              connection=${details[worker.worker_id]}
+              connection=${worker}
               busy=${busy}
               onInvite=${() => setOpen({ kind: "invite", worker })}
               onCopy=${() => copyLink(worker)}

@@ -29,6 +29,7 @@ def list_connections(store: Store, company_id: str) -> dict:
             "state": status["state"],
             "google_email": status["google_email"],
             "last_synced_at": status["last_synced_at"],
+            "first_sync": status["first_sync"],
         }
         if "error" in status:
             entry["error"] = status["error"]

@@ -58,6 +58,9 @@ def test_a_first_push_over_the_quota_goes_out_in_paced_steps_with_no_refusal(pac
     # The connection showed the push going on, not only its end.
     assert any(0 < pushed < 35 for pushed in progress), progress
     assert paced.connection("w1")["first_sync"]["pushed"] == 35
+    # The list of workers carries the same progress (the console shows it from there).
+    (listed,) = paced.call("GET", "/connections").json()["workers"]
+    assert listed["first_sync"] == {"done": True, "pushed": 35, "imported": 0}
 
 
 def test_a_change_while_a_push_is_paced_lands_with_it(paced, stack):
