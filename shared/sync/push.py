@@ -326,24 +326,6 @@ def apply(
     budget: CallBudget | None = None,
 ) -> Pushed:
     pushed = Pushed()
-    try:
-        _apply(store, calendar, company_id, worker_id, calendar_id, actions, budget, pushed)
-    except Paced as paced:
-        paced.inserted = pushed.inserted
-        raise
-    return pushed
-
-
-def _apply(
-    store: Store,
-    calendar: Calendar,
-    company_id: str,
-    worker_id: str,
-    calendar_id: str,
-    actions: Sequence[Action],
-    budget: CallBudget | None,
-    pushed: Pushed,
-) -> None:
     now = datetime.now(UTC)
     quiet = [action for action in actions if not isinstance(action, CALLS)]
     records.save_links(
@@ -364,6 +346,7 @@ def _apply(
         and not (isinstance(action, Insert) and action.desired.key in refused)
     ]
     send(rest, pushed, budget)
+    return pushed
 
 
 def _send(
@@ -378,9 +361,13 @@ def _send(
 ) -> set[str]:
     """Send `calls` in batches, storing each one's outcome; returns the keys refused."""
     refused: set[str] = set()
-    for chunk in _chunks(calls, budget):
-        outcomes = calendar.write_events(calendar_id, [_write(action) for action in chunk])
-        refused |= _land(store, company_id, worker_id, calendar_id, chunk, outcomes, pushed)
+    try:
+        for chunk in _chunks(calls, budget):
+            outcomes = calendar.write_events(calendar_id, [_write(action) for action in chunk])
+            refused |= _land(store, company_id, worker_id, calendar_id, chunk, outcomes, pushed)
+    except Paced as paced:
+        paced.inserted = pushed.inserted  # the first sync's progress so far
+        raise
     return refused
 
 
