@@ -30,6 +30,7 @@ class BackgroundWSGIServer:
         self._requested_port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Lock()  # stop() may be called from two threads at once
 
     @property
     def port(self) -> int:
@@ -62,13 +63,14 @@ class BackgroundWSGIServer:
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = None
-        self._thread = None
+        with self._stopping:
+            server, self._server = self._server, None
+            thread, self._thread = self._thread, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=10)
 
     def __enter__(self) -> BackgroundWSGIServer:
         return self.start()

@@ -28,6 +28,7 @@ def test_connections_lists_only_the_callers_company(stack):
         "state": "not_connected",
         "google_email": None,
         "last_synced_at": None,
+        "first_sync": {"done": False, "pushed": 0, "imported": 0},
     }
     assert roster(stack, "c2") == [("ann", "Ann of c2"), ("bob", "Bob of c2")]
     assert roster(stack, "c3") == []  # a company with no roster sees nobody's
