@@ -46,8 +46,8 @@ $(CHROMIUM):
 	  else echo "WARNING: not root and no sudo: run 'apt-get install -y chromium' as root for" \
 	    "the browser tests (tests/console)." >&2; exit 0; fi; \
 	  echo "Installing Debian's Chromium for the browser tests (tests/console)"; \
-	  $$sudo apt-get install -y chromium || { $$sudo apt-get update && \
-	    $$sudo apt-get install -y chromium; } || \
+	  apt="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
+	  $$apt install -y chromium || { $$apt update && $$apt install -y chromium; } || \
 	  echo "WARNING: could not install Chromium (apt-get install -y chromium); the browser" \
 	    "tests (tests/console) will fail until it is there." >&2; \
 	fi
