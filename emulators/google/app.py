@@ -167,6 +167,8 @@ class GoogleStandIn:
             if user is not None and not self.rate_limit.take(user):
                 raise ApiError(403, MESSAGES["rateLimitExceeded"], "rateLimitExceeded")
             response = injected or handler(self, request, **values)
+            if observed and injected is None:
+                response = self.faults.after(request.method, request.path) or response
             if user and method_id in CALENDAR_LIST_CHANGES and response.status_code < 300:
                 self.channels.calendar_list_changed(user)  # the store does not say
         except ApiError as exc:
@@ -266,9 +268,11 @@ class GoogleStandIn:
         count: int | None = 1,
         message: str | None = None,
         retry_after: float | None = None,
+        done: bool = False,
     ) -> None:
         """Fail the next `count` requests matching method and path (see `faults.py`). A 429
-        carries `Retry-After: 1` unless `retry_after` (seconds) says otherwise."""
+        carries `Retry-After: 1` unless `retry_after` (seconds) says otherwise. `done`: carry
+        each request out, then answer with the error (the answer is lost, not the work)."""
         self.faults.inject(
             status,
             reason,
@@ -277,6 +281,7 @@ class GoogleStandIn:
             count=count,
             message=message,
             retry_after=retry_after,
+            done=done,
         )
 
     def add_latency(

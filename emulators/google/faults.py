@@ -73,6 +73,9 @@ class _Fault(_Rule):
     reason: str | None = None
     message: str | None = None
     retry_after: float | None = None  # seconds for `Retry-After` (429s get a default)
+    # Carried out first, then answered with the error: an answer lost on its way back, as
+    # when Google did the work and failed (or the connection dropped) before answering.
+    done: bool = False
 
 
 @dataclass
@@ -98,14 +101,18 @@ class Faults:
         count: int | None = 1,
         message: str | None = None,
         retry_after: float | None = None,
+        done: bool = False,
     ) -> None:
         """Answer the next `count` matching requests (None: all until cleared) with an error.
-        `retry_after` (seconds) adds `Retry-After`; a 429 has it anyway (default 1 s)."""
+        `retry_after` (seconds) adds `Retry-After`; a 429 has it anyway (default 1 s). With
+        `done`, each request is carried out first (its answer is lost, not its work)."""
         if retry_after is not None:
             retry_after = float(retry_after)
             if not (math.isfinite(retry_after) and retry_after >= 0):
                 raise ValueError(f"retry_after must be a non-negative number, not {retry_after!r}")
-        rule = _Fault(method.upper(), _pattern(path), count, status, reason, message, retry_after)
+        rule = _Fault(
+            method.upper(), _pattern(path), count, status, reason, message, retry_after, done
+        )
         with self._lock:
             self._faults.append(rule)
 
@@ -130,20 +137,33 @@ class Faults:
         """Sleep for matching latency rules, then return the injected error, if any."""
         with self._lock:
             delay = sum(rule.seconds for rule in self._latencies if rule.take(method, path))
-            fault = next((rule for rule in self._faults if rule.take(method, path)), None)
+            fault = self._next(method, path, done=False)
         if delay:
             time.sleep(delay)
-        if fault is None:
-            return None
-        reason = fault.reason
-        message = fault.message or MESSAGES.get(reason or "", "Injected fault")
-        response = google_error(fault.status, message, reason)
-        retry_after = fault.retry_after
-        if retry_after is None and fault.status == 429:
-            retry_after = DEFAULT_RETRY_AFTER_SECONDS
-        if retry_after is not None:
-            response.headers["Retry-After"] = str(math.ceil(retry_after))
-        return response
+        return _answer(fault) if fault is not None else None
+
+    def after(self, method: str, path: str) -> Response | None:
+        """For a request just carried out: the error that replaces its answer, if any."""
+        with self._lock:
+            fault = self._next(method, path, done=True)
+        return _answer(fault) if fault is not None else None
+
+    def _next(self, method: str, path: str, *, done: bool) -> _Fault | None:
+        return next(
+            (rule for rule in self._faults if rule.done == done and rule.take(method, path)), None
+        )
+
+
+def _answer(fault: _Fault) -> Response:
+    reason = fault.reason
+    message = fault.message or MESSAGES.get(reason or "", "Injected fault")
+    response = google_error(fault.status, message, reason)
+    retry_after = fault.retry_after
+    if retry_after is None and fault.status == 429:
+        retry_after = DEFAULT_RETRY_AFTER_SECONDS
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(math.ceil(retry_after))
+    return response
 
 
 def rate_limit_from_env(default: int | None = DEFAULT_USER_RATE_LIMIT) -> int | None:

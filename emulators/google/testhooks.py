@@ -11,7 +11,8 @@ people driving the local stack by hand. Each hook calls the same-named `GoogleSt
     PATCH  /_test/accounts/{email}/calendars/{calendarId}/events/{eventId}
     DELETE /_test/accounts/{email}/calendars/{calendarId}/events/{eventId}
     POST   /_test/faults     {"status", "reason"?, "method"?, "path"?, "count"?, "message"?,
-                              "retry_after"?: seconds (429s: 1 unless given)}
+                              "retry_after"?: seconds (429s: 1 unless given),
+                              "done"?: true (carried out, then answered with the error)}
     POST   /_test/latency    {"seconds", "method"?, "path"?, "count"?}
     DELETE /_test/faults     (clears faults, latency, notification drops and delays)
     POST   /_test/paging     {"max_page_size"?: n, "empty_pages"?: k}  (left out: no cap, 0)
@@ -101,12 +102,20 @@ def inject_fault(standin: GoogleStandIn, request: Request) -> Response:
             count=body.get("count", 1),
             message=body.get("message"),
             retry_after=body.get("retry_after"),
+            done=_flag(body.get("done", False)),
         )
     except (KeyError, TypeError, ValueError):
         raise ApiError(
-            400, "Expected {status, reason?, method?, path?, count?, message?, retry_after?}."
+            400,
+            "Expected {status, reason?, method?, path?, count?, message?, retry_after?, done?}.",
         ) from None
     return no_content()
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
 
 
 def add_latency(standin: GoogleStandIn, request: Request) -> Response:

@@ -24,6 +24,8 @@ from googleapiclient.errors import HttpError
 from shared.errors import RetryLater
 
 _RATE_LIMITS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
+# A call that got no answer at all: it may or may not have been carried out.
+NO_ANSWER = (TimeoutError, ConnectionError, httplib2.HttpLib2Error)
 
 
 class GrantRefused(Exception):
@@ -45,6 +47,14 @@ def reason(error: HttpError) -> str | None:
         return body["error"]["errors"][0]["reason"]
     except (ValueError, KeyError, IndexError, TypeError):
         return None
+
+
+def maybe_done(error: BaseException) -> bool:
+    """Whether a failed write may have been carried out all the same: no answer came, or
+    Google failed (5xx) after perhaps doing it. Rate limits and refusals did nothing."""
+    if isinstance(error, HttpError):
+        return (error.status_code or 0) >= 500
+    return isinstance(error, NO_ANSWER)
 
 
 def is_transient(error: HttpError) -> bool:
@@ -69,7 +79,7 @@ def calling_google(*, on_unauthorized: Callable[[], None] | None = None) -> Iter
     `on_unauthorized` runs on a 401 (e.g. forget the cached access token before the retry)."""
     try:
         yield
-    except (TimeoutError, ConnectionError, httplib2.HttpLib2Error, TransportError) as exc:
+    except (*NO_ANSWER, TransportError) as exc:
         raise RetryLater(f"Google did not answer ({type(exc).__name__})") from exc
     except RefreshError as exc:
         if exc.retryable:

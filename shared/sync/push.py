@@ -14,6 +14,10 @@ sends one call (no read before write). Google's answers, per event:
   `GET /bookings/{id}/sync`) and not tried again until the content changes;
 - a rate limit or Google's own failure raises `RetryLater` once the other answers are
   stored: the task is retried, and the retry sends only what is still different;
+- an insert that got no answer, or Google's failure (5xx), may have made its event all the
+  same: it is recorded as ours with its content unknown, so the retry writes it (an update
+  finds it or puts it back) or, should the booking have left meanwhile, deletes or detaches
+  it: no event of ours is left that nothing knows of;
 - the company calendar gone (404) raises `CalendarGone`: the sync makes a new one and
   pushes everything again.
 
@@ -51,7 +55,7 @@ from shared.google.calendar import (
     EventWrite,
     WriteOutcome,
 )
-from shared.google.errors import is_transient, reason
+from shared.google.errors import NO_ANSWER, is_transient, maybe_done, reason
 from shared.store import records
 from shared.store.firestore import Store
 from shared.sync.plan import (
@@ -363,7 +367,12 @@ def _send(
     refused: set[str] = set()
     try:
         for chunk in _chunks(calls, budget):
-            outcomes = calendar.write_events(calendar_id, [_write(action) for action in chunk])
+            try:
+                outcomes = calendar.write_events(calendar_id, [_write(a) for a in chunk])
+            except (*NO_ANSWER, HttpError) as exc:
+                if maybe_done(exc):
+                    _unanswered(store, company_id, worker_id, calendar_id, chunk)
+                raise
             refused |= _land(store, company_id, worker_id, calendar_id, chunk, outcomes, pushed)
     except Paced as paced:
         paced.inserted = pushed.inserted  # the first sync's progress so far
@@ -401,6 +410,8 @@ def _land(
             stop = outcome
         elif isinstance(outcome, HttpError) and is_transient(outcome):
             stop = stop or RetryLater(f"Google answered {outcome.status_code}")
+            if isinstance(action, Insert) and maybe_done(outcome):
+                landed.append(_maybe_written(action, worker_id, calendar_id, now))
         elif isinstance(outcome, EventGone):
             # It vanished between our read and our write: the retry plans it afresh.
             stop = stop or RetryLater("an event changed under us")
@@ -417,6 +428,27 @@ def _land(
     if stop is not None:
         raise stop
     return refused
+
+
+def _unanswered(
+    store: Store, company_id: str, worker_id: str, calendar_id: str, chunk: Sequence[Action]
+) -> None:
+    """A batch that got no answer: its inserts may have made their events."""
+    now = datetime.now(UTC)
+    records.save_links(
+        store,
+        company_id,
+        [_maybe_written(a, worker_id, calendar_id, now) for a in chunk if isinstance(a, Insert)],
+    )
+
+
+def _maybe_written(action: Insert, worker_id: str, calendar_id: str, now: datetime) -> EventLink:
+    """An insert whose outcome is unknown: the event may exist. Ours, with no content and no
+    version confirmed (the booking's sync shows `pending`), so the plan writes it again or
+    takes it away."""
+    return replace(
+        _recorded(action, worker_id, calendar_id, now), content_hash=None, etag=None, version=-1
+    )
 
 
 def _count(action: Action, pushed: Pushed) -> None:

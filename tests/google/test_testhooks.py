@@ -39,6 +39,27 @@ def test_faults_can_be_any_status_and_are_cleared(google, api):
     api.calendarList().list().execute()
 
 
+def test_a_done_fault_carries_the_call_out_and_loses_its_answer(google, api):
+    google.inject_fault(
+        500, "backendError", method="POST", path="/calendar/v3/calendars/*/events", done=True
+    )
+    body = {**EVENT, "id": "a0b1c2d3e4f5"}
+    assert api_error(api.events().insert(calendarId="primary", body=body)).status_code == 500
+    (event,) = google.events(ADA)  # written all the same
+    assert event["id"] == "a0b1c2d3e4f5"
+    # The fault is used up: the retry meets the event it made.
+    assert api_error(api.events().insert(calendarId="primary", body=body)).status_code == 409
+    # Over HTTP too; `done` must be a boolean.
+    faults = google.base_url + "/_test/faults"
+    for done in ("yes", 1):
+        refused = requests.post(faults, json={"status": 500, "done": done}, timeout=5)
+        assert refused.status_code == 400
+    answer = requests.post(faults, json={"status": 503, "done": True}, timeout=5)
+    assert answer.status_code == 204
+    assert api_error(api.calendars().insert(body={"summary": "Acme"})).status_code == 503
+    assert any(c["summary"] == "Acme" for c in google.calendar_list(ADA))
+
+
 def test_latency_is_added_to_matching_calls(google, api):
     google.add_latency(0.3, method="GET", path="/calendar/v3/calendars/*/events", count=1)
     started = time.monotonic()

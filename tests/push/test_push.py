@@ -14,6 +14,7 @@ from dev.tokens import service_token
 from shared.config import get_config
 from shared.domain.booking import EventKey, event_id
 from shared.queue import messages
+from shared.queue.tasks import tasks_client
 from tests.helpers import wait_until
 from tests.push.conftest import (
     ANN,
@@ -333,13 +334,43 @@ def test_google_faults_are_retried_and_nothing_is_lost_or_doubled(company):
 
 
 def test_an_insert_whose_answer_was_lost_is_not_doubled(company):
-    # Google wrote the event, but the answer never came back: the retry meets a 409.
+    # Google wrote the event, but the answer never came back: the retry finds it.
     company.stack.google.inject_fault(
-        500, "backendError", method="POST", path="/calendar/v3/calendars/*/events", count=0
+        500, "backendError", method="POST", path="/calendar/v3/calendars/*/events", done=True
     )
     company.put("b1", snapshot(1, "w1"))
-    pushed(company, "b1")
+    assert pushed(company, "b1")["w1"]["state"] == "synced"
     assert len(company.events(ANN, "w1")) == 1
+    # The retry writes the event it may have made (an update finds it), not a second insert.
+    assert company.calls() == {"calendar.events.insert": 1, "calendar.events.update": 1}
+
+
+@pytest.mark.parametrize("lost", ["answered 500", "timed out"])
+def test_a_booking_deleted_while_its_inserts_answer_was_lost_leaves_no_event(
+    company, lost, monkeypatch
+):
+    # Google makes the event but the answer is a 500, or comes after we gave up; before the
+    # retry, the booking is deleted. The event Google made must go too, though no answer
+    # ever named it.
+    stack = company.stack
+    sync_queue = stack.config.queue_path(stack.config.sync_queue)
+    inserts = "/calendar/v3/calendars/*/events"
+    if lost == "timed out":
+        monkeypatch.setenv("GOOGLE_TIMEOUT", "1")
+        get_config.cache_clear()
+        stack.google.add_latency(1.2, method="POST", path=inserts, count=1)
+    else:
+        stack.google.inject_fault(500, "backendError", method="POST", path=inserts, done=True)
+    company.put("b1", snapshot(1, "w1", status="tentative"))  # tentative deletes from Google
+    wait_until(lambda: company.events_of(ANN, "w1", "b1"), timeout=10)
+    # The retry waits a second (the queue's backoff); hold it back until the delete is in.
+    tasks_client(stack.config).pause_queue(name=sync_queue)
+    try:
+        company.delete("b1", 2)
+    finally:
+        tasks_client(stack.config).resume_queue(name=sync_queue)
+    assert pushed(company, "b1").get("w1", {}).get("state") == "removed"
+    assert company.events_of(ANN, "w1", "b1") == []
 
 
 def test_a_call_that_times_out_is_retried_and_not_doubled(company, monkeypatch):

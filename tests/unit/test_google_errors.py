@@ -13,6 +13,7 @@ from shared.google.errors import (
     GrantRefused,
     calling_google,
     is_transient,
+    maybe_done,
     oauth_error,
     reason,
 )
@@ -146,6 +147,25 @@ def test_a_refusal_is_shown_with_its_reason(status, why, message):
     assert raised.message == message
     assert str(raised) == message
     assert unauthorized.calls == 0
+
+
+@pytest.mark.parametrize(
+    "failure, done",
+    [
+        (http_error(500, "backendError"), True),
+        (http_error(503), True),
+        (TimeoutError("timed out"), True),
+        (ConnectionResetError(104, "reset"), True),
+        (httplib2.ServerNotFoundError("no server"), True),
+        (http_error(429), False),
+        (http_error(403, "rateLimitExceeded"), False),
+        (http_error(401), False),
+        (http_error(400, "invalid"), False),
+        (ValueError("ours"), False),
+    ],
+)
+def test_which_failed_writes_may_have_been_carried_out(failure, done):
+    assert maybe_done(failure) is done
 
 
 # -- calling_google: no answer ------------------------------------------------------
