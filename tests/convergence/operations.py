@@ -238,14 +238,16 @@ class DeleteCalendar:
 
 @dataclass(frozen=True)
 class Fault:
-    """Google fails the next `count` Calendar API calls, whichever they are."""
+    """Google fails the next `count` Calendar API calls, whichever they are; `done`: it
+    carries them out first (the answer is lost, not the work)."""
 
     status: int
     reason: str | None
     count: int = 1
+    done: bool = False
 
     def __call__(self, world: World) -> None:
-        world.fault(self.status, self.reason, self.count)
+        world.fault(self.status, self.reason, self.count, self.done)
 
 
 @dataclass(frozen=True)
@@ -437,13 +439,14 @@ operations = _weighted(
     (
         2,
         st.builds(
-            lambda fault, count: Fault(*fault, count),
+            lambda fault, count: Fault(*fault[:2], count, *fault[2:]),
             st.sampled_from(
                 (
                     (429, None),
                     (403, "rateLimitExceeded"),
                     (500, "backendError"),
                     (503, "backendError"),
+                    (500, "backendError", True),  # done, and the answer lost
                 )
             ),
             st.integers(1, 2),

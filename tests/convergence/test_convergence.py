@@ -131,6 +131,9 @@ GOOGLE = [
     Resend("b1", 0),
     Fault(503, "backendError", 2),
     PutBlock("u2", "w1", day=1),
+    Fault(500, "backendError", 2, done=True),  # done, but the answers lost
+    Put("b2", ("w1",), "tentative", day=1),
+    Delete("b2"),
     Timeout(2),  # the block's retry, then whatever comes next, answered too late
     Put("b2", ("w2", "w3"), "confirmed", day=2),
     Personal("ann", "busy", day=2, hour=16),

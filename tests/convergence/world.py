@@ -537,13 +537,13 @@ class World:
             if delivery.get("channelId") == channel_id and delivery.get("status") is not None
         )
 
-    def fault(self, status: int, reason: str | None, count: int) -> None:
-        """Google fails the next `count` Calendar API calls."""
-        self.trace.append(f"fault {status} {reason} x{count}")
+    def fault(self, status: int, reason: str | None, count: int, done: bool = False) -> None:
+        """Google fails the next `count` Calendar API calls (`done`: after doing them)."""
+        self.trace.append(f"fault {status} {reason} x{count}{' done' if done else ''}")
         # Those of an earlier step not used up yet go: a task failing many times in a row
         # waits minutes in Cloud Tasks' backoff.
         self.google.faults.clear()
-        self.google.inject_fault(status, reason, count=count)
+        self.google.inject_fault(status, reason, count=count, done=done)
 
     def timeout(self, count: int) -> None:
         """Google answers the next `count` Calendar API calls only after we gave up on them."""
