@@ -15,7 +15,8 @@ short lease and goes round until nothing is pending: each pass
 
 With nobody pending, a pass still does the account's own chores: read the calendar list
 again when its channel rang, open or renew that channel. A company calendar the set-up had
-to make again (deleted in Google) has every worker on the account pushed again.
+to make again (deleted in Google) has every worker on the account pushed again in full: the
+mark is stored at once, so a push cut short (paced, or Google failing) still refills it.
 
 A sync that finds the account busy marks it dirty and leaves (see lease.py), so a burst
 of requests becomes one more pass, never a queue of retries in backoff. It re-reads
@@ -134,7 +135,7 @@ class _AccountRun:
         self.setup: AccountSetup | None = None
         self.acting = None  # credentials, made once per run (again if the grant changes)
         self.calendar: GoogleCalendar | None = None
-        self.recreated = False  # the set-up made the company calendar: push everyone again
+        self.recreated = False  # the set-up made the company calendar again: full pushes only
         self.budget: CallBudget | None = None  # the account's calls, read at its first push
 
     def run(self) -> str:
@@ -195,8 +196,6 @@ class _AccountRun:
             }
         )
         self._settle_pushed(pending, pushed)
-        if self.recreated:
-            self._push_everyone_again(members, pending)
         return "synced"
 
     def _settle_pushed(self, workers: list[Worker], pushed: dict[str, int]) -> None:
@@ -233,17 +232,16 @@ class _AccountRun:
             self.config, self.company_id, self.sub, not_before=paced.resume_at.timestamp()
         )
 
-    def _push_everyone_again(self, members: list[Worker], pushed: list[Worker]) -> None:
-        """The company calendar was made anew: the workers this pass did not push need a
-        full push into it too (their events went with the old one), in the next pass."""
-        self.recreated = False
+    def _push_everyone_again(self) -> None:
+        """The company calendar was made anew: every worker on the account needs a full
+        push into it (their events went with the old one). Marked now, before any push,
+        so that a push cut short leaves the mark for the next run; this run goes round
+        once more for it."""
+        self.recreated = True
         now = datetime.now(UTC)
-        done = {worker.id for worker in pushed}
-        others = [worker for worker in members if worker.id not in done]
-        for worker in others:
+        for worker in records.account_members(self.store, self.company_id, self.sub):
             self.store.worker(self.company_id, worker.id).update({"sync_pending_since": now})
-        if others:
-            self.lease.mark_dirty()  # go round once more
+        self.lease.mark_dirty()
 
     def _push_all(
         self,
@@ -270,8 +268,9 @@ class _AccountRun:
             for worker in pending:
                 if not company.pushes:
                     continue  # disabled or pull_only: nothing goes to Google
-                # Only the changed keys, unless something asked for a full look.
-                full = reconciling or worker.sync_pending_since is not None
+                # Only the changed keys, unless something asked for a full look (or the
+                # company calendar is new in this run: everything goes into it).
+                full = reconciling or self.recreated or worker.sync_pending_since is not None
                 keys = None if full or not worker.connection.first_sync.done else worker.push_keys
                 try:
                     pushed = self._push(worker, since, google_events, keys)
@@ -436,7 +435,8 @@ class _AccountRun:
         self.setup = set_up_account(self.calendar, company, account, time_zone)
         if self.setup.created:
             log.info("created company calendar for %s/%s", self.company_id, self.sub)
-            self.recreated = True
+            if account.company_calendar_id is not None:
+                self._push_everyone_again()
         self.ref.update(
             {
                 "company_calendar_id": self.setup.company_calendar_id,

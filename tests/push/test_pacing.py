@@ -82,3 +82,40 @@ def test_a_change_while_a_push_is_paced_lands_with_it(paced, stack):
     assert moved["start"]["dateTime"].startswith(day(2, hour=14).date().isoformat())
     assert len(paced.events_of(BEN, "w2", "x1")) == 1
     assert refusals(stack) == []
+
+
+def test_a_recreated_company_calendar_refills_for_everyone_on_the_account_though_paced(
+    paced, stack
+):
+    # Ann's account serves w1 and w3. Its company calendar is deleted in Google; the push
+    # that makes it again runs out of budget half-way through w1's events, and w3's events
+    # must still follow into the new calendar.
+    paced.add_worker("w1", ANN, name="Ann Hansen")
+    paced.add_worker("w3", "ann.work@example.com", name="Ann at work")
+    bookings = [{"id": f"a{n}", **snapshot(1, "w1", start=day(1 + n))} for n in range(6)]
+    bookings += [{"id": f"c{n}", **snapshot(1, "w3", start=day(1 + n, hour=15))} for n in range(4)]
+    assert paced.call("POST", "/bookings:batch", json={"bookings": bookings}).status_code == 200
+    paced.connect("w1")
+    paced.connect("w3", email=ANN)
+    paced.wait_first_sync("w1")
+    paced.wait_first_sync("w3")
+    paced.settled(timeout=60)
+    old = paced.calendar_id("w1")
+
+    stack.google.delete_calendar(ANN, old)
+    more = [{"id": f"a{n}", **snapshot(1, "w1", start=day(1 + n))} for n in range(6, 12)]
+    assert paced.call("POST", "/bookings:batch", json={"bookings": more}).status_code == 200
+    wait_until(lambda: paced.calendar_id("w1") != old, timeout=30)
+    paced.settled(timeout=60)
+
+    mine = {
+        worker: sorted(
+            e["extendedProperties"]["private"]["key"]
+            for e in paced.events(ANN, "w1")
+            if e["extendedProperties"]["private"]["worker_id"] == worker
+        )
+        for worker in ("w1", "w3")
+    }
+    assert mine["w1"] == sorted(f"booking:a{n}" for n in range(12))
+    assert mine["w3"] == sorted(f"booking:c{n}" for n in range(4))
+    assert refusals(stack) == []

@@ -416,6 +416,39 @@ def test_a_deleted_company_calendar_is_recreated_and_everything_pushed_again(com
     assert keys == ["booking:b1", "booking:b2", "booking:b3"]
 
 
+def test_a_recreated_calendar_gets_every_event_of_both_workers_of_a_shared_account(stack):
+    company = PushCompany.enabled(stack)
+    company.add_worker("w1", ANN, name="Ann Hansen")
+    company.add_worker("w3", "ann.work@example.com", name="Ann at work")
+    company.connect("w1")
+    company.connect("w3", email=ANN)
+    company.wait_first_sync("w1")
+    company.wait_first_sync("w3")
+    company.put("b1", snapshot(1, "w1"))
+    company.put("b3", snapshot(1, "w3", start=day(4)))
+    company.settled()
+    old = company.calendar_id("w1")
+    company.stack.google.delete_calendar(ANN, old)
+    # One change each, in one sync: both go into the new calendar with all they had.
+    bookings = [
+        {"id": "b2", **snapshot(1, "w1", start=day(6))},
+        {"id": "b4", **snapshot(1, "w3", start=day(7))},
+    ]
+    assert company.call("POST", "/bookings:batch", json={"bookings": bookings}).status_code == 200
+    company.settled()
+    assert company.calendar_id("w1") != old
+    keys = sorted(
+        (e["extendedProperties"]["private"]["worker_id"], e["extendedProperties"]["private"]["key"])
+        for e in company.events(ANN, "w1")
+    )
+    assert keys == [
+        ("w1", "booking:b1"),
+        ("w1", "booking:b2"),
+        ("w3", "booking:b3"),
+        ("w3", "booking:b4"),
+    ]
+
+
 def test_the_daily_reconcile_repairs_drift_it_owns_and_reports_it(company):
     for n in (1, 2, 3):
         company.put(f"b{n}", snapshot(1, "w1", start=day(2 + n)))
