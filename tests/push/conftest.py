@@ -77,6 +77,19 @@ class PushCompany(Company):
         assert answer.status_code == 200, answer.text
         return answer.json()
 
+    def share_anns_account(self, bookings: list[dict] = ()) -> None:
+        """Workers w1 and w3 both on Ann's Google account, connected after `bookings` (each
+        with its id) are saved, their first syncs done."""
+        self.add_worker("w1", ANN, name="Ann Hansen")
+        self.add_worker("w3", "ann.work@example.com", name="Ann at work")
+        if bookings:
+            answer = self.call("POST", "/bookings:batch", json={"bookings": list(bookings)})
+            assert answer.status_code == 200, answer.text
+        self.connect("w1")
+        self.connect("w3", email=ANN)
+        self.wait_first_sync("w1")
+        self.wait_first_sync("w3")
+
     def put_status(self, status_id: str, name, color, push, delete) -> None:
         body = {"name": name, "color": color, "push_to_google": push, "delete_from_google": delete}
         answer = self.call("PUT", f"/booking-statuses/{status_id}", json=body)

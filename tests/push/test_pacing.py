@@ -90,15 +90,9 @@ def test_a_recreated_company_calendar_refills_for_everyone_on_the_account_though
     # Ann's account serves w1 and w3. Its company calendar is deleted in Google; the push
     # that makes it again runs out of budget half-way through w1's events, and w3's events
     # must still follow into the new calendar.
-    paced.add_worker("w1", ANN, name="Ann Hansen")
-    paced.add_worker("w3", "ann.work@example.com", name="Ann at work")
     bookings = [{"id": f"a{n}", **snapshot(1, "w1", start=day(1 + n))} for n in range(6)]
     bookings += [{"id": f"c{n}", **snapshot(1, "w3", start=day(1 + n, hour=15))} for n in range(4)]
-    assert paced.call("POST", "/bookings:batch", json={"bookings": bookings}).status_code == 200
-    paced.connect("w1")
-    paced.connect("w3", email=ANN)
-    paced.wait_first_sync("w1")
-    paced.wait_first_sync("w3")
+    paced.share_anns_account(bookings)
     paced.settled(timeout=60)
     old = paced.calendar_id("w1")
 

@@ -193,12 +193,7 @@ def test_a_delete_and_a_revival_as_a_new_generation(company):
 
 def test_a_booking_for_two_workers_sharing_one_google_account(stack):
     company = PushCompany.enabled(stack)
-    company.add_worker("w1", ANN, name="Ann Hansen")
-    company.add_worker("w3", "ann.work@example.com", name="Ann at work")
-    company.connect("w1")
-    company.connect("w3", email=ANN)
-    company.wait_first_sync("w1")
-    company.wait_first_sync("w3")
+    company.share_anns_account()
     company.settled()
     company.forget_calls()
 
@@ -418,12 +413,7 @@ def test_a_deleted_company_calendar_is_recreated_and_everything_pushed_again(com
 
 def test_a_recreated_calendar_gets_every_event_of_both_workers_of_a_shared_account(stack):
     company = PushCompany.enabled(stack)
-    company.add_worker("w1", ANN, name="Ann Hansen")
-    company.add_worker("w3", "ann.work@example.com", name="Ann at work")
-    company.connect("w1")
-    company.connect("w3", email=ANN)
-    company.wait_first_sync("w1")
-    company.wait_first_sync("w3")
+    company.share_anns_account()
     company.put("b1", snapshot(1, "w1"))
     company.put("b3", snapshot(1, "w3", start=day(4)))
     company.settled()
